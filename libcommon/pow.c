@@ -1,0 +1,95 @@
+#include "pow.h"
+
+#include <string.h>
+
+void
+cs_compact_decode(uint32_t bits, struct cs_u256 *target, bool *negative, bool *overflow)
+{
+	unsigned size = bits >> 24;
+	uint32_t word = bits & 0x007fffff;
+
+	if (size <= 3) {
+		word >>= 8 * (3 - size);
+		cs_u256_set_u64(target, word);
+	} else {
+		cs_u256_set_u64(target, word);
+		if (8 * (size - 3) >= 256)
+			cs_u256_set_u64(target, 0);
+		else
+			cs_u256_shift_left(target, 8 * (size - 3));
+	}
+	*negative = word != 0 && (bits & 0x00800000) != 0;
+	*overflow = word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
+}
+
+void
+cs_work_from_bits(uint32_t bits, struct cs_u256 *work)
+{
+	struct cs_u256 target, denominator, one;
+	bool negative, overflow;
+
+	cs_compact_decode(bits, &target, &negative, &overflow);
+	if (negative || overflow || cs_u256_is_zero(&target)) {
+		cs_u256_set_u64(work, 0);
+		return;
+	}
+	/* 2^256 / (target + 1) == (~target / (target + 1)) + 1, as Core computes
+	 * it, since 2^256 itself does not fit. */
+	cs_u256_set_u64(&one, 1);
+	cs_u256_add_saturate(&denominator, &target, &one);
+	cs_u256_not(&target);
+	cs_u256_div(work, &target, &denominator);
+	cs_u256_add_saturate(work, work, &one);
+}
+
+enum cs_pow_result
+cs_pow_check(const uint8_t hash[32], uint32_t bits, const struct cs_u256 *pow_limit)
+{
+	struct cs_u256 target, value;
+	bool negative, overflow;
+
+	cs_compact_decode(bits, &target, &negative, &overflow);
+	if (negative || overflow || cs_u256_is_zero(&target))
+		return CS_POW_BAD_TARGET;
+	if (cs_u256_cmp(&target, pow_limit) > 0)
+		return CS_POW_ABOVE_LIMIT;
+	cs_u256_from_le(&value, hash);
+	if (cs_u256_cmp(&value, &target) > 0)
+		return CS_POW_HASH_TOO_HIGH;
+	return CS_POW_OK;
+}
+
+const char *
+cs_pow_result_message(enum cs_pow_result r)
+{
+	switch (r) {
+	case CS_POW_OK:
+		return "proof of work is valid";
+	case CS_POW_BAD_TARGET:
+		return "bad proof of work: negative, zero or overflowing target";
+	case CS_POW_ABOVE_LIMIT:
+		return "bad proof of work: target above the network's limit";
+	case CS_POW_HASH_TOO_HIGH:
+		return "bad proof of work";
+	}
+	return "bad proof of work";
+}
+
+void
+cs_work_cache_init(struct cs_work_cache *cache)
+{
+	memset(cache, 0, sizeof(*cache));
+}
+
+const struct cs_u256 *
+cs_work_cache_get(struct cs_work_cache *cache, uint32_t bits)
+{
+	unsigned slot = (bits ^ (bits >> 11) ^ (bits >> 24)) % CS_WORK_CACHE_SLOTS;
+
+	if (!cache->used[slot] || cache->bits[slot] != bits) {
+		cs_work_from_bits(bits, &cache->work[slot]);
+		cache->bits[slot] = bits;
+		cache->used[slot] = true;
+	}
+	return &cache->work[slot];
+}

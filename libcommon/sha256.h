@@ -1,0 +1,16 @@
+/*
+ * sha256.h - SHA-256d (double SHA-256) through OpenSSL's libcrypto.
+ *
+ * The digest is fetched once per process and the context reused, so a hash
+ * costs no allocation. Not thread-safe (the tools are single-threaded).
+ */
+#ifndef CS_SHA256_H
+#define CS_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* out = SHA256(SHA256(data)); returns 0, or -1 if libcrypto fails. */
+int cs_sha256d(const void *data, size_t len, uint8_t out[32]);
+
+#endif
