@@ -20,7 +20,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CPPFLAGS += -D_GNU_SOURCE -DCS_VERSION='"$(VERSION)"' -Ilibcommon
-LDLIBS := -lleveldb -lcbor -ljansson -lcrypto
+LDLIBS := -lleveldb -lcbor -ljansson -lcrypto -lm
 ifdef SANITIZE
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)

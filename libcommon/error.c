@@ -21,7 +21,7 @@ cs_error_set(struct cs_error *err, int code, const char *fmt, ...)
 int
 cs_error_prefix(struct cs_error *err, const char *fmt, ...)
 {
-	char prefix[CS_ERROR_MAX], joined[CS_ERROR_MAX];
+	char prefix[CS_ERROR_MAX], joined[2 * CS_ERROR_MAX];
 	va_list ap;
 
 	if (err == NULL)
@@ -30,7 +30,8 @@ cs_error_prefix(struct cs_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	snprintf(joined, sizeof(joined), "%s%s", prefix, err->message);
-	memcpy(err->message, joined, sizeof(err->message));
+	memcpy(err->message, joined, sizeof(err->message) - 1);
+	err->message[sizeof(err->message) - 1] = '\0';
 	return err->code;
 }
 

@@ -1,8 +1,7 @@
 /*
  * sha256.h - SHA-256d (double SHA-256) through OpenSSL's libcrypto.
  *
- * The digest is fetched once per process and the context reused, so a hash
- * costs no allocation. Not thread-safe (the tools are single-threaded).
+ * A hash costs no allocation; the functions are reentrant.
  */
 #ifndef CS_SHA256_H
 #define CS_SHA256_H

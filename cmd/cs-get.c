@@ -1,0 +1,313 @@
+/*
+ * cs-get - print entries by hash, by main-chain height, by height range, the
+ * newest N, or by keys read from standard input.
+ */
+#include "cli.h"
+#include "exit.h"
+#include "hex.h"
+#include "output.h"
+#include "reader.h"
+#include "store.h"
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] HASH ...\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -n HEIGHT [-n HEIGHT ...]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] --range A..B | --last N\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -";
+
+enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE };
+
+static const struct option long_options[] = {
+	{ "body", no_argument, NULL, OPT_BODY },
+	{ "format", required_argument, NULL, 'f' },
+	{ "height", required_argument, NULL, 'n' },
+	{ "last", required_argument, NULL, OPT_LAST },
+	{ "range", required_argument, NULL, OPT_RANGE },
+	CS_COMMON_LONG_OPTIONS,
+};
+
+struct get {
+	struct cs_cli cli;
+	struct cs_store store;
+	struct cs_out out;
+	struct cs_print how;
+	int status;
+};
+
+/* Lets go of the store and writes what is computed, when there is enough
+ * of it: never hold the store while blocked on a slow reader. */
+static int
+drain(struct get *g, bool always, struct cs_error *err)
+{
+	int rc;
+
+	if (!always && !cs_out_full(&g->out))
+		return 0;
+	cs_store_release(&g->store);
+	if ((rc = cs_out_flush(&g->out, err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int
+hold(struct get *g, struct cs_error *err)
+{
+	return cs_store_acquire(&g->store, err);
+}
+
+static int
+print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
+{
+	char hex[CS_HASH_HEX], *owned, *body = NULL;
+	struct cs_entry e;
+	size_t body_len;
+	int rc;
+
+	if ((rc = hold(g, err)) != 0)
+		return rc;
+	rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
+	if (rc == CS_EX_NOTFOUND) {
+		cs_hash_to_display(hash, hex);
+		cs_warn(&g->cli, "'%s': not found", hex);
+		g->status = CS_EX_NOTFOUND;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (g->how.with_body) {
+		rc = cs_store_get_body(&g->store, hash, &body, &body_len, err);
+		if (rc == 0) {
+			e.body = (const uint8_t *)body;
+			e.body_len = body_len;
+		} else if (rc == CS_EX_NOTFOUND) {
+			cs_hash_to_display(hash, hex);
+			cs_warn(&g->cli, "'%s': %s", hex, (e.flags & CS_ENTRY_PRUNED) ? "body pruned" : "no body");
+			g->status = CS_EX_NOTFOUND;
+			rc = 0;
+		}
+	}
+	if (rc == 0)
+		cs_write_entry(&g->out, &g->how, &e);
+	cs_store_free(body);
+	cs_store_free(owned);
+	return rc != 0 ? rc : drain(g, false, err);
+}
+
+static int
+print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error *err)
+{
+	uint8_t hash[32];
+	int rc;
+
+	if ((rc = hold(g, err)) != 0)
+		return rc;
+	rc = cs_store_get_main(&g->store, height, hash, err);
+	if (rc == CS_EX_NOTFOUND) {
+		if (!quiet_missing)
+			cs_warn(&g->cli, "height %u: not found", height);
+		g->status = CS_EX_NOTFOUND;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	return print_hash(g, hash, err);
+}
+
+static int
+tip_height(struct get *g, uint32_t *height, struct cs_error *err)
+{
+	uint8_t hash[32];
+	struct cs_entry e;
+	char *owned;
+	int rc;
+
+	if ((rc = hold(g, err)) != 0 || (rc = cs_store_get_tip(&g->store, hash, err)) != 0)
+		return rc;
+	if ((rc = cs_store_get_entry(&g->store, hash, &e, &owned, err)) != 0)
+		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store is corrupt: tip missing") : rc;
+	*height = e.height;
+	cs_store_free(owned);
+	return 0;
+}
+
+/* Heights from..to (inclusive); exit 1 when the range holds none. */
+static int
+print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
+{
+	uint32_t tip;
+	int rc;
+
+	if ((rc = tip_height(g, &tip, err)) != 0)
+		return rc;
+	if (to > tip)
+		to = tip;
+	if (from > to) {
+		g->status = CS_EX_NOTFOUND;
+		return 0;
+	}
+	for (uint64_t h = from; h <= to && !g->out.closed; h++) {
+		if ((rc = print_height(g, (uint32_t)h, true, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+print_keys(struct get *g, struct cs_error *err)
+{
+	struct cs_reader reader;
+	struct cs_key key;
+	int rc = 0;
+
+	if ((rc = cs_reader_open(&reader, NULL, CS_FORMAT_CBOR, NULL, err)) != 0)
+		return rc;
+	while (rc == 0 && !g->out.closed) {
+		enum cs_read st = cs_reader_next_key(&reader, &key, false, err);
+
+		if (st == CS_READ_WOULD_BLOCK) {
+			if ((rc = drain(g, true, err)) != 0)
+				break;
+			st = cs_reader_next_key(&reader, &key, true, err);
+		}
+		if (st == CS_READ_END)
+			break;
+		if (st == CS_READ_ERROR) {
+			rc = err->code;
+			break;
+		}
+		switch (key.kind) {
+		case CS_KEY_HASH:
+			rc = print_hash(g, key.hash, err);
+			break;
+		case CS_KEY_HEIGHT:
+			rc = print_height(g, (uint32_t)key.height, false, err);
+			break;
+		case CS_KEY_LOCATOR:
+			for (size_t i = 0; i < key.count && rc == 0; i++)
+				rc = print_hash(g, key.hashes[i], err);
+			break;
+		}
+	}
+	cs_reader_close(&reader);
+	return rc;
+}
+
+static int
+parse_range(const char *text, uint32_t *from, uint32_t *to)
+{
+	const char *dots = strstr(text, "..");
+	char left[16];
+	size_t n;
+
+	if (dots == NULL || (n = (size_t)(dots - text)) >= sizeof(left))
+		return -1;
+	memcpy(left, text, n);
+	left[n] = '\0';
+	*from = 0;
+	*to = UINT32_MAX;
+	if (n > 0 && cs_parse_u32(left, from) != 0)
+		return -1;
+	if (dots[2] != '\0' && cs_parse_u32(dots + 2, to) != 0)
+		return -1;
+	return *from <= *to ? 0 : -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct get g;
+	uint32_t *heights = NULL, from = 0, to = 0, last = 0;
+	size_t nheights = 0;
+	bool range = false, keys = false;
+	struct cs_error err;
+	int opt, rc = 0, modes;
+
+	cs_cli_init(&g.cli, "cs-get", usage_text, CS_FORMATS_OUTPUT);
+	g.how.branchlen = -1;
+	while ((opt = getopt_long(argc, argv, "f:n:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_BODY:
+			g.how.with_body = true;
+			break;
+		case OPT_LAST:
+			if (cs_parse_u32(optarg, &last) != 0 || last == 0)
+				cs_cli_usage_error(&g.cli, "bad count '%s'", optarg);
+			break;
+		case 'n':
+			heights = realloc(heights, (nheights + 1) * sizeof(*heights));
+			if (heights == NULL)
+				return CS_EX_SOFTWARE;
+			if (cs_parse_u32(optarg, &heights[nheights++]) != 0)
+				cs_cli_usage_error(&g.cli, "bad height '%s'", optarg);
+			break;
+		case OPT_RANGE:
+			if (parse_range(optarg, &from, &to) != 0)
+				cs_cli_usage_error(&g.cli, "bad range '%s': expected A..B, A.. or ..B", optarg);
+			range = true;
+			break;
+		default:
+			cs_cli_option(&g.cli, opt, optarg);
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	keys = argc == 1 && strcmp(argv[0], "-") == 0;
+	modes = (argc > 0) + (nheights > 0) + range + (last > 0);
+	if (modes != 1)
+		cs_cli_usage_error(&g.cli, modes == 0 ? "nothing to get" : "give one of HASH, -n, --range, --last or -");
+	for (int i = 0; i < argc && !keys; i++) {
+		uint8_t hash[32];
+
+		if (cs_hash_from_display(argv[i], hash) != 0)
+			cs_cli_usage_error(&g.cli, "bad hash '%s': expected 64 hex digits", argv[i]);
+	}
+	g.how.format = cs_cli_output_format(&g.cli);
+	if (g.how.format == CS_FORMAT_RAW && g.how.with_body)
+		cs_cli_usage_error(&g.cli, "raw carries headers only: use --body with cbor, json or hex");
+	cs_out_init(&g.out, 1);
+	cs_error_clear(&err);
+
+	/* A command reading keys takes the store once its input has arrived. */
+	if (keys)
+		rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err);
+	else
+		rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err);
+	if (rc != 0)
+		goto out;
+	g.how.opaque = g.store.meta.opaque;
+	if (keys) {
+		cs_store_release(&g.store);
+		rc = print_keys(&g, &err);
+	} else if (argc > 0) {
+		for (int i = 0; i < argc && rc == 0 && !g.out.closed; i++) {
+			uint8_t hash[32];
+
+			cs_hash_from_display(argv[i], hash);
+			rc = print_hash(&g, hash, &err);
+		}
+	} else if (nheights > 0) {
+		for (size_t i = 0; i < nheights && rc == 0 && !g.out.closed; i++)
+			rc = print_height(&g, heights[i], false, &err);
+	} else if (range) {
+		rc = print_range(&g, from, to, &err);
+	} else {
+		uint32_t tip;
+
+		if ((rc = tip_height(&g, &tip, &err)) == 0)
+			rc = print_range(&g, tip >= last ? tip - last + 1 : 0, tip, &err);
+	}
+out:
+	cs_store_close(&g.store);
+	free(heights);
+	if (rc == 0)
+		rc = cs_out_finish(&g.out, &err);
+	else
+		cs_out_finish(&g.out, NULL);
+	return rc != 0 ? cs_fail(&g.cli, &err) : g.status;
+}

@@ -1,0 +1,242 @@
+/*
+ * cs-put - add entries to a store from standard input or files, in atomic,
+ * synced commits, letting go of the store between them.
+ */
+#include "chain.h"
+#include "cli.h"
+#include "exit.h"
+#include "hex.h"
+#include "reader.h"
+#include "store.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--keep-going] [FILE ...]";
+
+enum { OPT_KEEP_GOING = 256 };
+
+static const struct option long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+	CS_COMMON_LONG_OPTIONS,
+};
+
+/* A writer holding the store this long lets go after its next commit, so
+ * that a command typed by hand gets in (SPEC §4). */
+#define HOLD_MS 500
+
+struct put {
+	struct cs_cli cli;
+	struct cs_store store;
+	struct cs_import import;
+	bool keep_going, progress;
+	int status; /* the exit status so far */
+	struct timespec last_progress;
+};
+
+static void
+report(struct put *p, const struct cs_error *err, const char *source)
+{
+	if (source != NULL)
+		cs_warn(&p->cli, "'%s': %s", source, err->message);
+	else
+		cs_warn(&p->cli, "%s", err->message);
+}
+
+static void
+show_progress(struct put *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - p->last_progress.tv_sec) * 1000 + (now.tv_nsec - p->last_progress.tv_nsec) / 1000000 < 500)
+		return;
+	p->last_progress = now;
+	fprintf(stderr, "\r%s: %llu read, %llu added, tip height %u\033[K", p->cli.prog,
+	    (unsigned long long)p->import.stats.read, (unsigned long long)p->import.stats.added,
+	    p->import.tip_height > p->import.best_height ? p->import.tip_height : p->import.best_height);
+}
+
+/* Commits what is pending and, when asked, lets go of the store. */
+static int
+commit(struct put *p, bool release, struct cs_error *err)
+{
+	int rc = 0;
+
+	if (!cs_store_held(&p->store))
+		return 0;
+	rc = cs_import_commit(&p->import, err);
+	if (release)
+		cs_store_release(&p->store);
+	return rc;
+}
+
+/* Imports one input; returns 0, or the status that ends the import. */
+static int
+put_input(struct put *p, const char *path, struct cs_error *err)
+{
+	struct cs_reader reader;
+	struct cs_record rec;
+	int rc;
+
+	if ((rc = cs_reader_open(&reader, path, p->cli.format, p->store.meta.magic, err)) != 0)
+		return rc;
+	for (;;) {
+		enum cs_read st = cs_reader_next(&reader, &rec, false, err);
+
+		if (st == CS_READ_WOULD_BLOCK) {
+			/* Never hold the store while waiting for input. */
+			if ((rc = commit(p, true, err)) != 0)
+				break;
+			st = cs_reader_next(&reader, &rec, true, err);
+		}
+		if (st == CS_READ_END)
+			break;
+		if (st == CS_READ_ERROR) {
+			rc = err->code;
+			if (rc == CS_EX_DATAERR) {
+				report(p, err, reader.in.name);
+				rc = CS_EX_DATAERR;
+				err->code = 0; /* reported */
+			}
+			break;
+		}
+		if (!cs_store_held(&p->store) && (rc = cs_store_acquire(&p->store, err)) != 0)
+			break;
+		rc = cs_import_add(&p->import, &rec, err);
+		if (rc == CS_EX_DATAERR) {
+			p->import.stats.rejected++;
+			report(p, err, rec.source);
+			err->code = 0;
+			p->status = CS_EX_DATAERR;
+			if (!p->keep_going)
+				break;
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (cs_import_batch_full(&p->import)) {
+			bool release = cs_store_held_ms(&p->store) >= HOLD_MS;
+
+			if ((rc = commit(p, release, err)) != 0)
+				break;
+			if (release) {
+				/* Let a waiting command take the lock before we ask again. */
+				sched_yield();
+				usleep(2000);
+			}
+		}
+		if (p->progress)
+			show_progress(p);
+	}
+	cs_reader_close(&reader);
+	return rc;
+}
+
+static void
+report_orphan(void *ctx, const struct cs_record *rec)
+{
+	struct put *p = ctx;
+	struct cs_error err;
+	char hex[CS_HASH_HEX];
+
+	cs_hash_to_display(rec->prev, hex);
+	cs_error_set(&err, CS_EX_DATAERR, "item %llu at byte %llu: unknown parent %s", (unsigned long long)rec->item,
+	    (unsigned long long)rec->offset, hex);
+	report(p, &err, rec->source);
+}
+
+static void
+summary(struct put *p)
+{
+	struct cs_import_stats *s = &p->import.stats;
+	char hex[CS_HASH_HEX], bodies[48] = "";
+
+	if (p->progress)
+		fprintf(stderr, "\r\033[K");
+	if (p->cli.quiet)
+		return;
+	if (s->bodies > 0)
+		snprintf(bodies, sizeof(bodies), ", %llu bodies", (unsigned long long)s->bodies);
+	cs_hash_to_display(p->import.tip, hex);
+	cs_warn(&p->cli, "%llu read, %llu added%s, %llu duplicate, %llu rejected; tip %u %s",
+	    (unsigned long long)s->read, (unsigned long long)s->added, bodies, (unsigned long long)s->duplicates,
+	    (unsigned long long)(s->rejected + cs_import_orphan_count(&p->import)), p->import.tip_height, hex);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct put p;
+	struct cs_error err;
+	uint8_t tip[32];
+	uint32_t tip_height;
+	int opt, rc = 0, i;
+
+	cs_cli_init(&p.cli, "cs-put", usage_text, CS_FORMATS_INPUT);
+	p.cli.format = CS_FORMAT_CBOR;
+	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (opt == OPT_KEEP_GOING)
+			p.keep_going = true;
+		else
+			cs_cli_option(&p.cli, opt, optarg);
+	}
+	for (i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0 && access(argv[i], R_OK) != 0) {
+			cs_warn(&p.cli, "cannot open '%s': %s", argv[i], strerror(errno));
+			return CS_EX_NOINPUT;
+		}
+	}
+	p.progress = !p.cli.quiet && isatty(STDERR_FILENO);
+	cs_error_clear(&err);
+
+	/* The store is opened to learn its network, then let go at once:
+	 * it is taken again only once input has arrived. */
+	if ((rc = cs_store_open(&p.store, cs_store_path(p.cli.store), p.cli.prog, p.cli.wait, &err)) != 0) {
+		cs_store_close(&p.store);
+		return cs_fail(&p.cli, &err);
+	}
+	cs_store_release(&p.store);
+	if ((rc = cs_import_init(&p.import, &p.store, &err)) != 0)
+		goto out;
+
+	if (optind == argc)
+		rc = put_input(&p, NULL, &err);
+	for (i = optind; i < argc && rc == 0 && (p.status == 0 || p.keep_going); i++)
+		rc = put_input(&p, argv[i], &err);
+	if (rc == CS_EX_DATAERR && err.code == 0)
+		p.status = CS_EX_DATAERR, rc = 0;
+
+	/* Commit what came before any failure: it stays (SPEC §5). */
+	if (cs_store_held(&p.store)) {
+		struct cs_error commit_err;
+
+		if (cs_import_commit(&p.import, &commit_err) != 0 && rc == 0) {
+			err = commit_err;
+			rc = err.code;
+		}
+	}
+	if (cs_import_orphan_count(&p.import) > 0) {
+		cs_import_each_orphan(&p.import, report_orphan, &p);
+		p.status = CS_EX_DATAERR;
+	}
+	if (rc == 0 || rc == CS_EX_DATAERR) {
+		struct cs_error tip_err;
+
+		if (cs_store_acquire(&p.store, &tip_err) == 0 &&
+		    cs_import_tip(&p.import, tip, &tip_height, &tip_err) == 0)
+			summary(&p);
+	}
+out:
+	cs_import_free(&p.import);
+	cs_store_close(&p.store);
+	if (rc != 0 && err.code != 0)
+		return cs_fail(&p.cli, &err);
+	return rc != 0 ? rc : p.status;
+}

@@ -1,0 +1,163 @@
+/*
+ * cs-tip - print the active tip, or every chain tip with its branch length
+ * (as bitcoin-cli getchaintips).
+ */
+#include "cli.h"
+#include "exit.h"
+#include "output.h"
+#include "store.h"
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all]";
+
+enum { OPT_ALL = 256 };
+
+static const struct option long_options[] = {
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "format", required_argument, NULL, 'f' },
+	CS_COMMON_LONG_OPTIONS,
+};
+
+struct tip {
+	uint8_t hash[32];
+	uint32_t height;
+	bool main;
+	long branchlen;
+};
+
+struct tips {
+	struct tip *v;
+	size_t n, cap;
+};
+
+static int
+collect(void *ctx, const uint8_t hash[32])
+{
+	struct tips *t = ctx;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct tip *grown = realloc(t->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return CS_EX_SOFTWARE;
+		t->v = grown;
+		t->cap = cap;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	memcpy(t->v[t->n++].hash, hash, 32);
+	return 0;
+}
+
+/* Highest first; the active tip first among equals. */
+static int
+by_height(const void *a, const void *b)
+{
+	const struct tip *x = a, *y = b;
+
+	if (x->height != y->height)
+		return x->height > y->height ? -1 : 1;
+	if (x->main != y->main)
+		return x->main ? -1 : 1;
+	return memcmp(x->hash, y->hash, 32);
+}
+
+/* The entries from the fork point to the tip: walk back to the main chain. */
+static int
+branch_length(struct cs_store *s, const struct cs_entry *tip, long *len, struct cs_error *err)
+{
+	uint8_t cur[32];
+	long n = 0;
+	int rc;
+
+	memcpy(cur, tip->prev, 32);
+	for (n = 1;; n++) {
+		struct cs_entry e;
+		char *owned;
+
+		if ((rc = cs_store_get_entry(s, cur, &e, &owned, err)) != 0)
+			return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store is corrupt: broken parent link")
+						    : rc;
+		memcpy(cur, e.prev, 32);
+		cs_store_free(owned);
+		if (e.main)
+			break;
+	}
+	*len = n;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cs_print how = { .branchlen = -1 };
+	struct tips tips = { NULL, 0, 0 };
+	struct cs_store store;
+	struct cs_error err;
+	struct cs_out out;
+	struct cs_cli cli;
+	bool all = false;
+	uint8_t hash[32];
+	int opt, rc;
+
+	cs_cli_init(&cli, "cs-tip", usage_text, CS_FORMATS_OUTPUT);
+	while ((opt = getopt_long(argc, argv, "af:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (opt == OPT_ALL || opt == 'a')
+			all = true;
+		else
+			cs_cli_option(&cli, opt, optarg);
+	}
+	if (optind != argc)
+		cs_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
+	how.format = cs_cli_output_format(&cli);
+	cs_out_init(&out, 1);
+	cs_error_clear(&err);
+
+	if ((rc = cs_store_open(&store, cs_store_path(cli.store), cli.prog, cli.wait, &err)) != 0)
+		goto out;
+	how.opaque = store.meta.opaque;
+	if ((rc = cs_store_get_tip(&store, hash, &err)) != 0)
+		goto out;
+	if (all)
+		rc = cs_store_each_tip(&store, collect, &tips, &err);
+	else
+		rc = collect(&tips, hash);
+	for (size_t i = 0; i < tips.n && rc == 0; i++) {
+		struct cs_entry e;
+		char *owned;
+
+		if ((rc = cs_store_get_entry(&store, tips.v[i].hash, &e, &owned, &err)) != 0)
+			break;
+		tips.v[i].height = e.height;
+		tips.v[i].main = memcmp(e.hash, hash, 32) == 0;
+		if (!tips.v[i].main)
+			rc = branch_length(&store, &e, &tips.v[i].branchlen, &err);
+		cs_store_free(owned);
+	}
+	qsort(tips.v, tips.n, sizeof(tips.v[0]), by_height);
+	for (size_t i = 0; i < tips.n && rc == 0; i++) {
+		struct cs_entry e;
+		char *owned;
+
+		if ((rc = cs_store_get_entry(&store, tips.v[i].hash, &e, &owned, &err)) != 0)
+			break;
+		if (all)
+			how.branchlen = tips.v[i].branchlen;
+		cs_write_entry(&out, &how, &e);
+		cs_store_free(owned);
+	}
+out:
+	/* Let go of the store before writing: the reader may be slow. */
+	cs_store_close(&store);
+	free(tips.v);
+	if (rc == CS_EX_NOTFOUND)
+		rc = cs_error_set(&err, CS_EX_IOERR, "store is corrupt: a tip entry is missing");
+	if (rc == 0)
+		rc = cs_out_finish(&out, &err);
+	else
+		cs_out_finish(&out, NULL);
+	return rc != 0 ? cs_fail(&cli, &err) : 0;
+}

@@ -1,0 +1,438 @@
+#include "block.h"
+
+#include "exit.h"
+#include "hex.h"
+#include "sha256.h"
+
+#include <openssl/evp.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+/* The smallest transaction (version, two empty counts, locktime), input
+ * (outpoint, empty script, sequence) and output (value, empty script):
+ * declared counts are checked against these before any loop runs. */
+#define TX_MIN 10
+#define INPUT_MIN 41
+#define OUTPUT_MIN 9
+
+struct reader {
+	const uint8_t *data;
+	size_t len;
+	size_t pos;
+};
+
+/* Streaming SHA-256d, so that a segwit transaction's txid is hashed from
+ * its pieces in place rather than copied out without its witness. */
+struct hasher {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+struct piece {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Bitcoin's merkle tree, one leaf at a time: inner[level] holds the
+ * pending left node of each level, so memory is fixed whatever the count
+ * (the body cap keeps the count far below 2^32). */
+struct merkle {
+	uint8_t inner[32][32];
+	uint32_t count;
+	bool mutated;
+};
+
+static int
+bad(struct cs_error *err, size_t at, const char *what)
+{
+	return cs_error_set(err, CS_EX_DATAERR, "body byte %zu: %s", at, what);
+}
+
+static int
+bad_tx(struct cs_error *err, size_t at, uint32_t index, const char *what)
+{
+	return cs_error_set(err, CS_EX_DATAERR, "body byte %zu: transaction %u: %s", at, index,
+	    what);
+}
+
+static size_t
+left(const struct reader *r)
+{
+	return r->len - r->pos;
+}
+
+/* Skips n bytes; -1 (position unchanged) when fewer are left. */
+static int
+skip(struct reader *r, uint64_t n)
+{
+	if (n > left(r))
+		return -1;
+	r->pos += (size_t)n;
+	return 0;
+}
+
+static int
+read_u8(struct reader *r, uint8_t *v)
+{
+	if (left(r) < 1)
+		return -1;
+	*v = r->data[r->pos++];
+	return 0;
+}
+
+/* A compact size, refusing the non-canonical forms Core refuses;
+ * -1 when truncated, -2 when not canonical. */
+static int
+read_compact(struct reader *r, uint64_t *v)
+{
+	uint8_t first;
+	size_t width;
+	uint64_t value = 0, min;
+
+	if (read_u8(r, &first) != 0)
+		return -1;
+	if (first < 0xfd) {
+		*v = first;
+		return 0;
+	}
+	width = first == 0xfd ? 2 : first == 0xfe ? 4 : 8;
+	min = first == 0xfd ? 0xfd : first == 0xfe ? 0x10000 : 0x100000000;
+	if (left(r) < width)
+		return -1;
+	for (size_t i = 0; i < width; i++)
+		value |= (uint64_t)r->data[r->pos + i] << (8 * i);
+	if (value < min)
+		return -2;
+	r->pos += width;
+	*v = value;
+	return 0;
+}
+
+/* Reads a count of things each at least min_size bytes long. */
+static int
+read_count(struct reader *r, uint32_t index, size_t min_size, const char *what,
+    uint64_t *count, struct cs_error *err)
+{
+	size_t at = r->pos;
+	int rc = read_compact(r, count);
+
+	if (rc == -1)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: truncated %s count", at, index, what);
+	if (rc == -2)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: non-canonical %s count", at, index, what);
+	if (*count > left(r) / min_size)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: %llu %ss cannot fit in the %zu bytes left",
+		    at, index, (unsigned long long)*count, what, left(r));
+	return 0;
+}
+
+/* Skips a length-prefixed byte string (a script or a witness item). */
+static int
+skip_bytes(struct reader *r, uint32_t index, const char *what, struct cs_error *err)
+{
+	size_t at = r->pos;
+	uint64_t len;
+	int rc = read_compact(r, &len);
+
+	if (rc == -1)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: truncated %s length", at, index, what);
+	if (rc == -2)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: non-canonical %s length", at, index, what);
+	if (skip(r, len) != 0)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte %zu: transaction %u: truncated %s (%llu bytes declared, %zu left)",
+		    r->pos, index, what, (unsigned long long)len, left(r));
+	return 0;
+}
+
+static int
+skip_inputs(struct reader *r, uint32_t index, uint64_t count, struct cs_error *err)
+{
+	for (uint64_t i = 0; i < count; i++) {
+		if (skip(r, 36) != 0)
+			return bad_tx(err, r->pos, index, "truncated input outpoint");
+		if (skip_bytes(r, index, "input script", err) != 0)
+			return CS_EX_DATAERR;
+		if (skip(r, 4) != 0)
+			return bad_tx(err, r->pos, index, "truncated input sequence");
+	}
+	return 0;
+}
+
+static int
+skip_outputs(struct reader *r, uint32_t index, uint64_t count, struct cs_error *err)
+{
+	for (uint64_t i = 0; i < count; i++) {
+		if (skip(r, 8) != 0)
+			return bad_tx(err, r->pos, index, "truncated output value");
+		if (skip_bytes(r, index, "output script", err) != 0)
+			return CS_EX_DATAERR;
+	}
+	return 0;
+}
+
+/* One witness stack per input; at least one must be non-empty, else the
+ * flag was superfluous and Core refuses the transaction. */
+static int
+skip_witnesses(struct reader *r, uint32_t index, uint64_t inputs, struct cs_error *err)
+{
+	bool any = false;
+
+	for (uint64_t i = 0; i < inputs; i++) {
+		uint64_t items;
+
+		if (read_count(r, index, 1, "witness item", &items, err) != 0)
+			return CS_EX_DATAERR;
+		any = any || items != 0;
+		for (uint64_t j = 0; j < items; j++) {
+			if (skip_bytes(r, index, "witness item", err) != 0)
+				return CS_EX_DATAERR;
+		}
+	}
+	if (!any)
+		return bad_tx(err, r->pos, index, "superfluous witness record");
+	return 0;
+}
+
+static int
+hasher_open(struct hasher *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	return h->md != NULL && h->ctx != NULL ? 0 : -1;
+}
+
+static void
+hasher_close(struct hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+}
+
+static int
+hasher_sha256d(struct hasher *h, const struct piece *pieces, size_t n, uint8_t out[32])
+{
+	uint8_t first[32];
+	unsigned int outlen = 0;
+
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (EVP_DigestUpdate(h->ctx, pieces[i].data, pieces[i].len) != 1)
+			return -1;
+	}
+	if (EVP_DigestFinal_ex(h->ctx, first, &outlen) != 1 || outlen != 32)
+		return -1;
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, first, sizeof(first)) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, out, &outlen) != 1 || outlen != 32)
+		return -1;
+	return 0;
+}
+
+/*
+ * Parses one transaction as Core's UnserializeTransaction does: an empty
+ * input list followed by a non-zero byte is the segwit marker and flag.
+ * Fills tx (txid, offset, length).
+ */
+static int
+parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *tx,
+    struct cs_error *err)
+{
+	const uint8_t *data = r->data;
+	size_t start = r->pos, stripped_start, stripped_end, at;
+	uint64_t inputs, outputs;
+	uint8_t flag = 0;
+	struct piece pieces[3];
+	size_t npieces;
+
+	if (skip(r, 4) != 0)
+		return bad_tx(err, r->pos, index, "truncated version");
+	stripped_start = r->pos;
+	if (read_count(r, index, INPUT_MIN, "input", &inputs, err) != 0)
+		return CS_EX_DATAERR;
+	if (inputs == 0) {
+		at = r->pos;
+		if (read_u8(r, &flag) != 0)
+			return bad_tx(err, at, index, "truncated output count");
+		if (flag != 0 && flag != 1) {
+			return cs_error_set(err, CS_EX_DATAERR,
+			    "body byte %zu: transaction %u: unknown transaction flag 0x%02x", at,
+			    index, flag);
+		}
+		if (flag == 0) {
+			/* No inputs and no outputs: that zero was the output count. */
+			outputs = 0;
+		} else {
+			stripped_start = r->pos;
+			if (read_count(r, index, INPUT_MIN, "input", &inputs, err) != 0 ||
+			    skip_inputs(r, index, inputs, err) != 0 ||
+			    read_count(r, index, OUTPUT_MIN, "output", &outputs, err) != 0 ||
+			    skip_outputs(r, index, outputs, err) != 0)
+				return CS_EX_DATAERR;
+		}
+	} else if (skip_inputs(r, index, inputs, err) != 0 ||
+	    read_count(r, index, OUTPUT_MIN, "output", &outputs, err) != 0 ||
+	    skip_outputs(r, index, outputs, err) != 0) {
+		return CS_EX_DATAERR;
+	}
+	stripped_end = r->pos;
+	if (flag == 1 && skip_witnesses(r, index, inputs, err) != 0)
+		return CS_EX_DATAERR;
+	if (skip(r, 4) != 0)
+		return bad_tx(err, r->pos, index, "truncated locktime");
+
+	if (flag == 1) {
+		pieces[0] = (struct piece){ data + start, 4 };
+		pieces[1] = (struct piece){ data + stripped_start, stripped_end - stripped_start };
+		pieces[2] = (struct piece){ data + r->pos - 4, 4 };
+		npieces = 3;
+	} else {
+		pieces[0] = (struct piece){ data + start, r->pos - start };
+		npieces = 1;
+	}
+	if (hasher_sha256d(h, pieces, npieces, tx->txid) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash a transaction: libcrypto failed");
+	tx->offset = start;
+	tx->len = r->pos - start;
+	return 0;
+}
+
+static int
+hash_pair(const uint8_t left_node[32], const uint8_t right_node[32], uint8_t out[32])
+{
+	uint8_t both[64];
+
+	memcpy(both, left_node, 32);
+	memcpy(both + 32, right_node, 32);
+	return cs_sha256d(both, sizeof(both), out);
+}
+
+/* Two equal siblings are how CVE-2012-2459 repeats transactions without
+ * changing the root; Core's ComputeMerkleRoot flags them the same way. */
+static int
+merkle_add(struct merkle *m, const uint8_t leaf[32])
+{
+	uint8_t node[32];
+	unsigned level;
+
+	memcpy(node, leaf, 32);
+	m->count++;
+	for (level = 0; (m->count & (UINT32_C(1) << level)) == 0; level++) {
+		if (memcmp(m->inner[level], node, 32) == 0)
+			m->mutated = true;
+		if (hash_pair(m->inner[level], node, node) != 0)
+			return -1;
+	}
+	memcpy(m->inner[level], node, 32);
+	return 0;
+}
+
+/* Folds the pending nodes into the root, pairing an odd level's last node
+ * with itself. m->count must be at least 1. */
+static int
+merkle_finish(struct merkle *m, uint8_t root[32])
+{
+	uint32_t count = m->count;
+	unsigned level = 0;
+	uint8_t node[32];
+
+	while ((count & (UINT32_C(1) << level)) == 0)
+		level++;
+	memcpy(node, m->inner[level], 32);
+	while (count != UINT32_C(1) << level) {
+		if (hash_pair(node, node, node) != 0)
+			return -1;
+		count += UINT32_C(1) << level;
+		level++;
+		while ((count & (UINT32_C(1) << level)) == 0) {
+			if (memcmp(m->inner[level], node, 32) == 0)
+				m->mutated = true;
+			if (hash_pair(m->inner[level], node, node) != 0)
+				return -1;
+			level++;
+		}
+	}
+	memcpy(root, node, 32);
+	return 0;
+}
+
+int
+cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[32],
+    uint32_t *ntx, cs_block_tx_fn fn, void *ctx, struct cs_error *err)
+{
+	struct reader r = { body, body_len, 0 };
+	struct hasher h = { NULL, NULL };
+	struct merkle m;
+	struct cs_tx_ref tx;
+	uint8_t root[32];
+	uint64_t count;
+	int rc;
+
+	if (body_len > CS_BODY_MAX)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body of %zu bytes is over the limit of %d bytes", body_len, CS_BODY_MAX);
+	rc = read_compact(&r, &count);
+	if (rc == -1)
+		return bad(err, 0, "truncated transaction count");
+	if (rc == -2)
+		return bad(err, 0, "non-canonical transaction count");
+	if (count == 0)
+		return bad(err, 0, "block has no transactions");
+	if (count > left(&r) / TX_MIN)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "body byte 0: %llu transactions cannot fit in the %zu bytes left",
+		    (unsigned long long)count, left(&r));
+
+	if (hasher_open(&h) != 0) {
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "cannot set up SHA-256: libcrypto failed");
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	for (uint32_t i = 0; i < count; i++) {
+		if ((rc = parse_tx(&r, i, &h, &tx, err)) != 0)
+			goto out;
+		if (merkle_add(&m, tx.txid) != 0) {
+			rc = cs_error_set(err, CS_EX_SOFTWARE,
+			    "cannot hash the merkle tree: libcrypto failed");
+			goto out;
+		}
+		if (fn != NULL && (rc = fn(ctx, i, &tx, err)) != 0)
+			goto out;
+	}
+	if (left(&r) != 0) {
+		rc = bad(err, r.pos, "trailing bytes after the last transaction");
+		goto out;
+	}
+	if (merkle_finish(&m, root) != 0) {
+		rc = cs_error_set(err, CS_EX_SOFTWARE,
+		    "cannot hash the merkle tree: libcrypto failed");
+		goto out;
+	}
+	if (merkle_root != NULL && memcmp(root, merkle_root, 32) != 0) {
+		char computed[CS_HASH_HEX], expected[CS_HASH_HEX];
+
+		cs_hash_to_display(root, computed);
+		cs_hash_to_display(merkle_root, expected);
+		rc = cs_error_set(err, CS_EX_DATAERR,
+		    "merkle root %s does not match the header's %s", computed, expected);
+		goto out;
+	}
+	if (m.mutated) {
+		rc = cs_error_set(err, CS_EX_DATAERR,
+		    "merkle tree is mutated: repeated transactions (CVE-2012-2459)");
+		goto out;
+	}
+	if (ntx != NULL)
+		*ntx = (uint32_t)count;
+	rc = 0;
+out:
+	hasher_close(&h);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * block.h - Bitcoin block bodies: the transaction count and the
+ * transactions after the 80-byte header, in wire format (segwit included).
+ *
+ * Contract: the body is only read, never kept or modified; every length and
+ * count in it is checked against the bytes actually left before it is used,
+ * and nothing is allocated in proportion to a declared count (the merkle
+ * root is computed in O(log n) fixed memory; one hashing context is
+ * allocated per call and freed before return). Errors follow error.h:
+ * 0 or CS_EX_DATAERR with a message naming the byte offset inside the body
+ * ("body byte 1234: transaction 7: truncated output script"; transactions
+ * are numbered from 0, the coinbase, as the index of cs-get --tx), or
+ * CS_EX_SOFTWARE if libcrypto fails. Nothing blocks.
+ */
+#ifndef CS_BLOCK_H
+#define CS_BLOCK_H
+
+#include "error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A body is at most this many bytes (SPEC.md section 5). */
+#define CS_BODY_MAX 4000000
+
+/* One transaction of a parsed body. */
+struct cs_tx_ref {
+	uint8_t txid[32]; /* SHA-256d of the non-witness serialisation, internal order */
+	size_t offset;    /* where the transaction starts inside the body */
+	size_t len;       /* its length in the body, witness included */
+};
+
+/*
+ * Called once per transaction, in block order (index 0 is the coinbase).
+ * tx points into storage valid only during the call. Returning non-zero
+ * stops the parse, and cs_block_parse returns that value as it is; the
+ * callback fills err itself.
+ */
+typedef int (*cs_block_tx_fn)(void *ctx, uint32_t index, const struct cs_tx_ref *tx,
+    struct cs_error *err);
+
+/*
+ * Parses body (body_len bytes, at most CS_BODY_MAX), computes every txid
+ * and the merkle root (Bitcoin's: the last hash of an odd level is paired
+ * with itself), and compares that root with merkle_root (internal order, as
+ * in the header). A body with no transaction, with bytes after the last
+ * one, or whose merkle tree is mutated (CVE-2012-2459: transactions
+ * repeated so that the root still matches) is rejected too. merkle_root may
+ * be NULL for a body already verified, to skip the comparison only.
+ * Witnesses are parsed but not checked against the coinbase's witness
+ * commitment (BIP141): the merkle root covers txids, not witness data.
+ *
+ * fn (may be NULL) is called as the transactions are parsed, before the
+ * root is known: a caller that stores what it sees must stage it and drop
+ * it unless cs_block_parse returns 0. *ntx (ntx may be NULL) is set to the
+ * number of transactions on success.
+ */
+int cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[32],
+    uint32_t *ntx, cs_block_tx_fn fn, void *ctx, struct cs_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * cborio.h - bounded CBOR decoding of one item, and allocation-free encoding.
+ *
+ * Decoding uses libcbor's streaming decoder (cbor_stream_decode) with our
+ * own checks, never cbor_load: cbor_load allocates by declared lengths, so a
+ * 5-byte array header declaring 2^27 elements costs it 1 GiB. Here every
+ * declared count and length is checked against the schema's caps before
+ * anything is kept, and decoded values point into the caller's buffer: the
+ * decoder allocates nothing.
+ *
+ * The accepted items are what the tools exchange: an unsigned integer (a
+ * height), a byte string (a hash, header or whole block), an entry map
+ * (SPEC §2), or an array of 32-byte hashes (a locator).
+ */
+#ifndef CS_CBORIO_H
+#define CS_CBORIO_H
+
+#include "entry.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_LOCATOR_MAX 101
+#define CS_MAP_PAIRS_MAX 16
+/* The largest item: a whole block (header + body) and its entry's fields. */
+#define CS_ITEM_MAX (CS_OPAQUE_HEADER_MAX + CS_BODY_MAX + 4096)
+
+enum cs_cbor_kind { CS_CBOR_UINT, CS_CBOR_BYTES, CS_CBOR_MAP, CS_CBOR_ARRAY };
+
+struct cs_cbor_item {
+	enum cs_cbor_kind kind;
+	uint64_t uint;
+	const uint8_t *bytes;
+	size_t len;
+	struct cs_record record;            /* CS_CBOR_MAP: the entry's fields */
+	uint8_t hashes[CS_LOCATOR_MAX][32]; /* CS_CBOR_ARRAY */
+	size_t count;
+};
+
+enum cs_cbor_status { CS_CBOR_DONE, CS_CBOR_NEED_MORE, CS_CBOR_ERROR };
+
+/* Decodes the item at data[0..len). DONE: *used is its length. NEED_MORE:
+ * the item continues past len (an error when at_eof). ERROR: why names
+ * the fault ("truncated item", "indefinite-length item", ...). */
+enum cs_cbor_status cs_cbor_decode(const uint8_t *data, size_t len, bool at_eof, struct cs_cbor_item *item,
+    size_t *used, char *why, size_t why_len);
+
+/* An encoding cursor over a caller's buffer: every put checks room and sets
+ * overflow instead of writing past end. */
+struct cs_cbor_cursor {
+	uint8_t *p, *end;
+	bool overflow;
+};
+
+void cs_cbor_put_uint(struct cs_cbor_cursor *c, uint64_t v);
+void cs_cbor_put_bytes(struct cs_cbor_cursor *c, const uint8_t *data, size_t len);
+/* Only the header of a byte string, for payloads written separately. */
+void cs_cbor_put_bytes_head(struct cs_cbor_cursor *c, size_t len);
+void cs_cbor_put_text(struct cs_cbor_cursor *c, const char *text);
+void cs_cbor_put_map(struct cs_cbor_cursor *c, size_t pairs);
+void cs_cbor_put_array(struct cs_cbor_cursor *c, size_t count);
+/* A positive bignum (tag 2, big-endian, no leading zeros) or, when
+ * as_uint_if_small, a plain uint when it fits in 64 bits. */
+void cs_cbor_put_u256(struct cs_cbor_cursor *c, const struct cs_u256 *v, bool as_uint_if_small);
+
+#endif

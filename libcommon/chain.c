@@ -1,0 +1,625 @@
+#include "chain.h"
+
+#include "block.h"
+#include "exit.h"
+#include "header.h"
+#include "hex.h"
+#include "pow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_ENTRIES 10000
+#define BATCH_BYTES (8u << 20)
+#define TABLE_SLOTS 32768 /* a power of two, over 2 * BATCH_ENTRIES */
+#define ORPHAN_BUCKETS 4096
+#define ORPHAN_BYTES_MAX (256u << 20)
+#define VALUE_MAX (37 + 64 + CS_OPAQUE_HEADER_MAX)
+
+/* An entry written in the batch being built: what its children need. */
+struct cs_pending {
+	uint8_t hash[32];
+	uint8_t prev[32];
+	uint32_t height;
+	struct cs_u256 chainwork;
+	bool used, has_body;
+};
+
+/* A record waiting for its parent, with its own copy of its bytes. */
+struct cs_orphan {
+	struct cs_orphan *next;
+	struct cs_record rec;
+	uint8_t hash[32];
+	uint8_t data[]; /* header, then body */
+};
+
+/* What a record says once the store's profile has read it. */
+struct derived {
+	uint8_t hash[32];
+	uint8_t prev[32];
+	struct cs_u256 work;
+};
+
+static uint64_t
+hash_slot(const uint8_t hash[32])
+{
+	uint64_t a, b;
+
+	memcpy(&a, hash, 8);
+	memcpy(&b, hash + 24, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+}
+
+static struct cs_pending *
+pending_find(struct cs_import *im, const uint8_t hash[32])
+{
+	size_t i = hash_slot(hash) & (im->table_cap - 1);
+
+	while (im->table[i].used) {
+		if (memcmp(im->table[i].hash, hash, 32) == 0)
+			return &im->table[i];
+		i = (i + 1) & (im->table_cap - 1);
+	}
+	return NULL;
+}
+
+static struct cs_pending *pending_insert(struct cs_import *im, const uint8_t hash[32]);
+
+/* Doubles the table (a long run of waiting entries can connect at once). */
+static int
+pending_grow(struct cs_import *im)
+{
+	struct cs_pending *old = im->table;
+	size_t old_cap = im->table_cap;
+
+	im->table = calloc(2 * old_cap, sizeof(*im->table));
+	if (im->table == NULL) {
+		im->table = old;
+		return -1;
+	}
+	im->table_cap = 2 * old_cap;
+	im->count = 0;
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old[i].used)
+			*pending_insert(im, old[i].hash) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static struct cs_pending *
+pending_insert(struct cs_import *im, const uint8_t hash[32])
+{
+	size_t i = hash_slot(hash) & (im->table_cap - 1);
+
+	while (im->table[i].used)
+		i = (i + 1) & (im->table_cap - 1);
+	im->table[i].used = true;
+	memcpy(im->table[i].hash, hash, 32);
+	im->count++;
+	return &im->table[i];
+}
+
+int
+cs_import_init(struct cs_import *im, struct cs_store *s, struct cs_error *err)
+{
+	memset(im, 0, sizeof(*im));
+	im->store = s;
+	im->table_cap = TABLE_SLOTS;
+	im->table = calloc(im->table_cap, sizeof(*im->table));
+	im->orphan_buckets = ORPHAN_BUCKETS;
+	im->orphans = calloc(im->orphan_buckets, sizeof(*im->orphans));
+	im->value = malloc(VALUE_MAX);
+	im->batch = leveldb_writebatch_create();
+	if (im->table == NULL || im->orphans == NULL || im->value == NULL) {
+		cs_import_free(im);
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
+void
+cs_import_free(struct cs_import *im)
+{
+	for (size_t b = 0; im->orphans != NULL && b < im->orphan_buckets; b++) {
+		struct cs_orphan *o = im->orphans[b], *next;
+
+		for (; o != NULL; o = next) {
+			next = o->next;
+			free(o);
+		}
+	}
+	free(im->orphans);
+	free(im->table);
+	free(im->value);
+	if (im->batch != NULL)
+		leveldb_writebatch_destroy(im->batch);
+	memset(im, 0, sizeof(*im));
+}
+
+static int
+reject(const struct cs_record *rec, struct cs_error *err, const char *why, const uint8_t *hash)
+{
+	char hex[CS_HASH_HEX];
+
+	if (hash == NULL)
+		return cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s", (unsigned long long)rec->item,
+		    (unsigned long long)rec->offset, why);
+	cs_hash_to_display(hash, hex);
+	return cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s %s", (unsigned long long)rec->item,
+	    (unsigned long long)rec->offset, why, hex);
+}
+
+static int
+load_tip(struct cs_import *im, struct cs_error *err)
+{
+	struct cs_entry e;
+	char *owned;
+	int rc;
+
+	if (im->tip_loaded)
+		return 0;
+	if ((rc = cs_store_get_tip(im->store, im->tip, err)) != 0)
+		return rc;
+	rc = cs_store_get_entry(im->store, im->tip, &e, &owned, err);
+	if (rc == CS_EX_NOTFOUND)
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: tip entry missing", im->store->dir);
+	if (rc != 0)
+		return rc;
+	im->tip_height = e.height;
+	im->tip_work = e.chainwork;
+	cs_store_free(owned);
+	memcpy(im->best, im->tip, 32);
+	im->best_height = im->tip_height;
+	im->best_work = im->tip_work;
+	im->tip_loaded = true;
+	return 0;
+}
+
+/* Reads hash, parent and work as the store's profile says, and checks what
+ * the record can be checked for on its own. */
+static int
+derive(struct cs_import *im, const struct cs_record *rec, struct derived *d, struct cs_error *err)
+{
+	struct cs_store *s = im->store;
+
+	if (!rec->has_header)
+		return reject(rec, err, "entry has no header", NULL);
+	if (s->meta.opaque) {
+		if (!rec->has_hash)
+			return reject(rec, err, "entry has no hash", NULL);
+		if (!rec->has_prev)
+			return reject(rec, err, "entry has no prev", NULL);
+		memcpy(d->hash, rec->hash, 32);
+		memcpy(d->prev, rec->prev, 32);
+		if (rec->has_work)
+			d->work = rec->work;
+		else
+			cs_u256_set_u64(&d->work, 1);
+		return 0;
+	}
+	if (rec->header_len != CS_HEADER_SIZE) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "header is %zu bytes, not 80", rec->header_len);
+		return reject(rec, err, why, NULL);
+	}
+	if (cs_header_hash(rec->header, d->hash) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
+	if (rec->has_hash && memcmp(rec->hash, d->hash, 32) != 0)
+		return reject(rec, err, "hash does not match its header:", rec->hash);
+	memcpy(d->prev, cs_header_prev(rec->header), 32);
+	if (rec->has_prev && memcmp(rec->prev, d->prev, 32) != 0)
+		return reject(rec, err, "prev does not match its header:", rec->prev);
+	{
+		enum cs_pow_result pow = cs_pow_check(d->hash, cs_header_bits(rec->header), &s->meta.pow_limit);
+
+		if (pow != CS_POW_OK)
+			return reject(rec, err, cs_pow_result_message(pow), NULL);
+	}
+	cs_store_header_work(s, rec->header, &d->work);
+	if (rec->has_body) {
+		struct cs_header h;
+		uint32_t ntx;
+		int rc;
+
+		cs_header_decode(rec->header, &h);
+		rc = cs_block_parse(rec->body, rec->body_len, h.merkle, &ntx, NULL, NULL, err);
+		if (rc != 0)
+			return cs_error_prefix(err, "item %llu at byte %llu: ", (unsigned long long)rec->item,
+			    (unsigned long long)rec->offset);
+	}
+	return 0;
+}
+
+/* Claimed height and chainwork must agree with what the store derives. */
+static int
+check_claims(const struct cs_record *rec, uint32_t height, const struct cs_u256 *chainwork, struct cs_error *err)
+{
+	char why[160], have[65];
+
+	if (rec->has_height && rec->height != height) {
+		snprintf(why, sizeof(why), "height %llu does not match the store's %u", (unsigned long long)rec->height,
+		    height);
+		return reject(rec, err, why, NULL);
+	}
+	if (rec->has_chainwork && cs_u256_cmp(&rec->chainwork, chainwork) != 0) {
+		cs_u256_to_hex(chainwork, have);
+		snprintf(why, sizeof(why), "chainwork does not match the store's %s", have);
+		return reject(rec, err, why, NULL);
+	}
+	return 0;
+}
+
+static void
+put_entry(struct cs_import *im, const struct cs_entry *e)
+{
+	uint8_t key[33];
+	size_t len = cs_store_encode_entry(im->store, e, im->value, VALUE_MAX);
+
+	cs_store_key(key, 'E', e->hash);
+	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)im->value, len);
+	im->bytes += len + sizeof(key);
+	im->ops++;
+}
+
+static void
+put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *rec)
+{
+	uint8_t key[33];
+
+	cs_store_key(key, 'B', hash);
+	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)rec->body, rec->body_len);
+	im->bytes += rec->body_len + sizeof(key);
+	im->ops++;
+	im->stats.bodies++;
+}
+
+/* A record whose hash is stored already: a no-op, or its body arrives. */
+static int
+add_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
+    struct cs_pending *pending, struct cs_error *err)
+{
+	struct cs_entry e;
+	char *owned = NULL;
+	int rc;
+
+	if (pending != NULL) {
+		if ((rc = check_claims(rec, pending->height, &pending->chainwork, err)) != 0)
+			return rc;
+		if (rec->has_body && !pending->has_body) {
+			memset(&e, 0, sizeof(e));
+			memcpy(e.hash, d->hash, 32);
+			memcpy(e.prev, d->prev, 32);
+			e.height = pending->height;
+			e.chainwork = pending->chainwork;
+			e.work = d->work;
+			e.flags = CS_ENTRY_HAS_BODY;
+			e.header = rec->header;
+			e.header_len = rec->header_len;
+			put_entry(im, &e);
+			put_body(im, d->hash, rec);
+			pending->has_body = true;
+			return 0;
+		}
+		im->stats.duplicates++;
+		return 0;
+	}
+	if ((rc = cs_store_get_entry(im->store, d->hash, &e, &owned, err)) != 0)
+		return rc;
+	if (im->store->meta.opaque &&
+	    (e.header_len != rec->header_len || memcmp(e.header, rec->header, e.header_len) != 0)) {
+		cs_store_free(owned);
+		return reject(rec, err, "conflict: a different header is stored under", d->hash);
+	}
+	if ((rc = check_claims(rec, e.height, &e.chainwork, err)) != 0) {
+		cs_store_free(owned);
+		return rc;
+	}
+	if (rec->has_body && !(e.flags & CS_ENTRY_HAS_BODY)) {
+		e.flags = (e.flags | CS_ENTRY_HAS_BODY) & ~(unsigned)CS_ENTRY_PRUNED & ~(unsigned)CS_ENTRY_OPAQUE;
+		put_entry(im, &e);
+		put_body(im, d->hash, rec);
+	} else {
+		im->stats.duplicates++;
+	}
+	cs_store_free(owned);
+	return 0;
+}
+
+static int
+hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct derived *d, struct cs_error *err)
+{
+	size_t size = rec->header_len + (rec->has_body ? rec->body_len : 0);
+	size_t b = hash_slot(d->prev) % im->orphan_buckets;
+	struct cs_orphan *o;
+
+	if (im->orphan_bytes + size > ORPHAN_BYTES_MAX)
+		return reject(rec, err, "too many entries waiting for their parent (256 MiB held); "
+					"is the input in order?", NULL);
+	o = malloc(sizeof(*o) + size);
+	if (o == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	o->rec = *rec;
+	memcpy(o->hash, d->hash, 32);
+	memcpy(o->data, rec->header, rec->header_len);
+	o->rec.header = o->data;
+	if (rec->has_body) {
+		memcpy(o->data + rec->header_len, rec->body, rec->body_len);
+		o->rec.body = o->data + rec->header_len;
+	}
+	/* Its own derived values are recomputed on connect; keep prev for lookup. */
+	memcpy(o->rec.prev, d->prev, 32);
+	o->rec.has_prev = true;
+	o->next = im->orphans[b];
+	im->orphans[b] = o;
+	im->orphan_count++;
+	im->orphan_bytes += size;
+	return 0;
+}
+
+/* Detaches the first orphan waiting for parent, or returns NULL. */
+static struct cs_orphan *
+take_orphan(struct cs_import *im, const uint8_t parent[32])
+{
+	struct cs_orphan **link = &im->orphans[hash_slot(parent) % im->orphan_buckets];
+
+	for (; *link != NULL; link = &(*link)->next) {
+		struct cs_orphan *o = *link;
+
+		if (memcmp(o->rec.prev, parent, 32) == 0) {
+			*link = o->next;
+			im->orphan_count--;
+			im->orphan_bytes -= o->rec.header_len + (o->rec.has_body ? o->rec.body_len : 0);
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static int
+connect_entry(struct cs_import *im, const struct cs_record *rec, const struct derived *d, uint32_t parent_height,
+    const struct cs_u256 *parent_work, struct cs_error *err)
+{
+	struct cs_pending *p;
+	struct cs_entry e;
+	uint8_t key[33];
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	if (parent_height == UINT32_MAX)
+		return reject(rec, err, "height out of range", NULL);
+	memcpy(e.hash, d->hash, 32);
+	memcpy(e.prev, d->prev, 32);
+	e.height = parent_height + 1;
+	e.work = d->work;
+	cs_u256_add_saturate(&e.chainwork, parent_work, &d->work);
+	if ((rc = check_claims(rec, e.height, &e.chainwork, err)) != 0)
+		return rc;
+	e.flags = rec->has_body ? CS_ENTRY_HAS_BODY : 0;
+	e.header = rec->header;
+	e.header_len = rec->header_len;
+	put_entry(im, &e);
+	if (rec->has_body)
+		put_body(im, e.hash, rec);
+	cs_store_key(key, 'X', e.hash);
+	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), "", 0);
+	cs_store_key(key, 'X', e.prev);
+	leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
+	if (2 * (im->count + 1) > im->table_cap && pending_grow(im) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	p = pending_insert(im, e.hash);
+	memcpy(p->prev, e.prev, 32);
+	p->height = e.height;
+	p->chainwork = e.chainwork;
+	p->has_body = rec->has_body;
+	im->stats.added++;
+	if (cs_u256_cmp(&e.chainwork, &im->best_work) > 0) {
+		memcpy(im->best, e.hash, 32);
+		im->best_height = e.height;
+		im->best_work = e.chainwork;
+	}
+	return 0;
+}
+
+/* Connects the orphans that waited for hash, and theirs, depth first. */
+static int
+connect_orphans(struct cs_import *im, const uint8_t hash[32], struct cs_error *err)
+{
+	uint8_t parent[32];
+	struct cs_orphan *o;
+	int rc = 0;
+
+	memcpy(parent, hash, 32);
+	for (;;) {
+		struct cs_pending *p = pending_find(im, parent);
+		struct derived d;
+
+		o = p != NULL ? take_orphan(im, parent) : NULL;
+		if (o == NULL) {
+			/* Climb back to the nearest ancestor in this batch that
+			 * still has waiting children. */
+			if (p == NULL || memcmp(parent, hash, 32) == 0)
+				return 0;
+			memcpy(parent, p->prev, 32);
+			continue;
+		}
+		memcpy(d.hash, o->hash, 32);
+		memcpy(d.prev, o->rec.prev, 32);
+		if (im->store->meta.opaque)
+			d.work = o->rec.has_work ? o->rec.work : (struct cs_u256){ { 1, 0, 0, 0 } };
+		else
+			cs_store_header_work(im->store, o->rec.header, &d.work);
+		if (pending_find(im, d.hash) != NULL) {
+			im->stats.duplicates++;
+			free(o);
+			continue;
+		}
+		rc = connect_entry(im, &o->rec, &d, p->height, &p->chainwork, err);
+		free(o);
+		if (rc != 0)
+			return rc;
+		memcpy(parent, d.hash, 32);
+	}
+}
+
+int
+cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error *err)
+{
+	struct cs_pending *pending, *parent;
+	struct derived d;
+	bool exists;
+	int rc;
+
+	im->stats.read++;
+	if ((rc = load_tip(im, err)) != 0)
+		return rc;
+	if ((rc = derive(im, rec, &d, err)) != 0)
+		return rc;
+	pending = pending_find(im, d.hash);
+	if (pending == NULL && (rc = cs_store_has_entry(im->store, d.hash, &exists, err)) != 0)
+		return rc;
+	if (pending != NULL || exists)
+		return add_duplicate(im, rec, &d, pending, err);
+
+	parent = pending_find(im, d.prev);
+	if (parent != NULL) {
+		rc = connect_entry(im, rec, &d, parent->height, &parent->chainwork, err);
+	} else {
+		struct cs_entry e;
+		char *owned;
+
+		rc = cs_store_get_entry(im->store, d.prev, &e, &owned, err);
+		if (rc == CS_EX_NOTFOUND)
+			return hold_orphan(im, rec, &d, err);
+		if (rc != 0)
+			return rc;
+		rc = connect_entry(im, rec, &d, e.height, &e.chainwork, err);
+		cs_store_free(owned);
+	}
+	if (rc != 0)
+		return rc;
+	if (im->orphan_count > 0)
+		return connect_orphans(im, d.hash, err);
+	return 0;
+}
+
+bool
+cs_import_batch_full(const struct cs_import *im)
+{
+	return im->count >= BATCH_ENTRIES || im->bytes >= BATCH_BYTES;
+}
+
+/* Switches the height index to the branch ending at best, in the batch. */
+static int
+switch_branch(struct cs_import *im, struct cs_error *err)
+{
+	uint8_t cur[32], key[5], main_hash[32];
+	uint32_t height = im->best_height;
+	int rc;
+
+	memcpy(cur, im->best, 32);
+	for (;;) {
+		struct cs_pending *p = pending_find(im, cur);
+		struct cs_entry e;
+		char *owned;
+
+		if (p == NULL) {
+			rc = cs_store_get_main(im->store, height, main_hash, err);
+			if (rc != 0 && rc != CS_EX_NOTFOUND)
+				return rc;
+			if (rc == 0 && memcmp(main_hash, cur, 32) == 0)
+				break; /* the fork point: on the main chain already */
+		}
+		cs_store_height_key(key, height);
+		leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)cur, 32);
+		if (height == 0)
+			break;
+		if (p != NULL) {
+			memcpy(cur, p->prev, 32);
+		} else {
+			rc = cs_store_get_entry(im->store, cur, &e, &owned, err);
+			if (rc != 0)
+				return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR,
+								  "store '%s' is corrupt: broken parent link",
+								  im->store->dir)
+							    : rc;
+			memcpy(cur, e.prev, 32);
+			cs_store_free(owned);
+		}
+		height--;
+	}
+	if (height < im->tip_height && memcmp(im->tip, im->best, 32) != 0) {
+		/* The old tip was not an ancestor of the new one. */
+		uint8_t old_at_fork[32];
+
+		if (cs_store_get_main(im->store, im->tip_height, old_at_fork, err) == 0)
+			im->stats.reorgs++;
+	}
+	for (uint32_t h = im->best_height + 1; h <= im->tip_height && h > im->best_height; h++) {
+		cs_store_height_key(key, h);
+		leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
+	}
+	leveldb_writebatch_put(im->batch, "Mtip", 4, (const char *)im->best, 32);
+	return 0;
+}
+
+int
+cs_import_commit(struct cs_import *im, struct cs_error *err)
+{
+	int rc = 0;
+
+	if (im->ops == 0)
+		return 0;
+	if (memcmp(im->best, im->tip, 32) != 0 && (rc = switch_branch(im, err)) != 0)
+		goto out;
+	if ((rc = cs_store_write(im->store, im->batch, err)) != 0)
+		goto out;
+	memcpy(im->tip, im->best, 32);
+	im->tip_height = im->best_height;
+	im->tip_work = im->best_work;
+out:
+	leveldb_writebatch_clear(im->batch);
+	if (im->table_cap > TABLE_SLOTS) {
+		struct cs_pending *small = calloc(TABLE_SLOTS, sizeof(*im->table));
+
+		if (small != NULL) {
+			free(im->table);
+			im->table = small;
+			im->table_cap = TABLE_SLOTS;
+		}
+	}
+	memset(im->table, 0, im->table_cap * sizeof(*im->table));
+	im->count = im->bytes = im->ops = 0;
+	/* Another writer may move the tip while we do not hold the store. */
+	im->tip_loaded = false;
+	return rc;
+}
+
+size_t
+cs_import_orphan_count(const struct cs_import *im)
+{
+	return im->orphan_count;
+}
+
+void
+cs_import_each_orphan(const struct cs_import *im, void (*fn)(void *ctx, const struct cs_record *rec), void *ctx)
+{
+	for (size_t b = 0; b < im->orphan_buckets; b++) {
+		for (const struct cs_orphan *o = im->orphans[b]; o != NULL; o = o->next)
+			fn(ctx, &o->rec);
+	}
+}
+
+int
+cs_import_tip(struct cs_import *im, uint8_t hash[32], uint32_t *height, struct cs_error *err)
+{
+	int rc = load_tip(im, err);
+
+	if (rc == 0) {
+		memcpy(hash, im->tip, 32);
+		*height = im->tip_height;
+	}
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * chain.h - the chain rules of SPEC §1, independent of the header format:
+ * connecting entries to their parents (heights, chainwork), holding those
+ * whose parent has not arrived, choosing the tip (most work, first seen
+ * wins a tie) and reorganising the main-chain height index.
+ *
+ * An import gathers entries into one LevelDB write batch and commits it as
+ * one synced write holding the entries, their indexes and the new tip, so
+ * the store is never seen half-written. The store must be held during
+ * cs_import_add and cs_import_commit; between commits the caller may let
+ * go of it (the import reloads the tip when it next adds).
+ *
+ * Profiles: in a Bitcoin store an entry's hash, parent and work come from
+ * its 80-byte header (and its proof of work is checked); in an opaque store
+ * they come from the record itself.
+ */
+#ifndef CS_CHAIN_H
+#define CS_CHAIN_H
+
+#include "entry.h"
+#include "error.h"
+#include "store.h"
+
+#include <leveldb/c.h>
+
+struct cs_import_stats {
+	uint64_t read, added, duplicates, bodies, rejected, reorgs;
+};
+
+struct cs_pending;
+struct cs_orphan;
+
+struct cs_import {
+	struct cs_store *store;
+	leveldb_writebatch_t *batch;
+	struct cs_pending *table;
+	size_t table_cap, count, bytes, ops;
+	bool tip_loaded;
+	uint8_t tip[32];
+	uint32_t tip_height;
+	struct cs_u256 tip_work;
+	uint8_t best[32];
+	uint32_t best_height;
+	struct cs_u256 best_work;
+	struct cs_orphan **orphans;
+	size_t orphan_buckets, orphan_count, orphan_bytes;
+	uint8_t *value;
+	struct cs_import_stats stats;
+};
+
+int cs_import_init(struct cs_import *im, struct cs_store *s, struct cs_error *err);
+void cs_import_free(struct cs_import *im);
+/* Adds one record. CS_EX_DATAERR: the record is rejected (err says why,
+ * with its item and byte); nothing of it was kept. Other codes: the store
+ * failed. */
+int cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error *err);
+/* Whether the batch is big enough to commit now. */
+bool cs_import_batch_full(const struct cs_import *im);
+/* Commits the batch (entries, indexes, tip) as one synced write. */
+int cs_import_commit(struct cs_import *im, struct cs_error *err);
+/* Entries still waiting for their parent; fn is called for each, in input
+ * order of arrival is not guaranteed. */
+size_t cs_import_orphan_count(const struct cs_import *im);
+void cs_import_each_orphan(const struct cs_import *im, void (*fn)(void *ctx, const struct cs_record *rec),
+    void *ctx);
+/* The committed tip, for summaries. */
+int cs_import_tip(struct cs_import *im, uint8_t hash[32], uint32_t *height, struct cs_error *err);
+
+#endif

@@ -1,0 +1,165 @@
+#include "cli.h"
+
+#include "exit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats)
+{
+	const char *env = getenv("CS_WAIT");
+
+	memset(cli, 0, sizeof(*cli));
+	cli->prog = prog;
+	cli->usage = usage;
+	cli->formats = formats;
+	cli->wait = CS_WAIT_DEFAULT;
+	if (env != NULL && env[0] != '\0' && cs_parse_seconds(env, &cli->wait) != 0) {
+		cs_warn(cli, "ignoring CS_WAIT '%s': not a number of seconds", env);
+		cli->wait = CS_WAIT_DEFAULT;
+	}
+}
+
+static void
+print_usage(const struct cs_cli *cli, FILE *f)
+{
+	const char *line = cli->usage, *nl;
+	bool first = true;
+
+	/* One SYNOPSIS line per usage line, as the man page has them. */
+	while (*line != '\0') {
+		nl = strchr(line, '\n');
+		fprintf(f, "%s %s %.*s\n", first ? "usage:" : "      ", cli->prog,
+		    (int)(nl ? (size_t)(nl - line) : strlen(line)), line);
+		first = false;
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+}
+
+void
+cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...)
+{
+	if (fmt != NULL) {
+		va_list ap;
+
+		fprintf(stderr, "%s: ", cli->prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	print_usage(cli, stderr);
+	exit(CS_EX_USAGE);
+}
+
+int
+cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'f':
+		if (cli->formats == 0 || cs_format_parse(arg, cli->formats, &cli->format) != 0)
+			cs_cli_usage_error(cli, "unknown format '%s'", arg);
+		cli->format_set = true;
+		return 1;
+	case 'h':
+		print_usage(cli, stdout);
+		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+	case 'q':
+		cli->quiet = true;
+		return 1;
+	case 's':
+		cli->store = arg;
+		return 1;
+	case 'V':
+		printf("%s %s\n", cli->prog, CS_VERSION);
+		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+	case 'v':
+		cli->verbose++;
+		return 1;
+	case 'w':
+		if (cs_parse_seconds(arg, &cli->wait) != 0)
+			cs_cli_usage_error(cli, "bad wait '%s': not a number of seconds", arg);
+		return 1;
+	case '?':
+	case ':':
+		cs_cli_usage_error(cli, NULL);
+	default:
+		return 0;
+	}
+}
+
+enum cs_format
+cs_cli_output_format(const struct cs_cli *cli)
+{
+	return cli->format_set ? cli->format : cs_format_default_output();
+}
+
+int
+cs_parse_u64(const char *text, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (text == NULL || text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cs_parse_u32(const char *text, uint32_t *out)
+{
+	uint64_t v;
+
+	if (cs_parse_u64(text, &v) != 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+cs_parse_seconds(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	if (text == NULL || !((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > 86400 * 365)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void
+cs_warn(const struct cs_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cs_fail(const struct cs_cli *cli, const struct cs_error *err)
+{
+	cs_warn(cli, "%s", err->message);
+	return err->code;
+}

@@ -1,0 +1,57 @@
+/*
+ * cli.h - what every command's main() shares: the common options of SPEC §3
+ * (-s -w -q -v -h -V, -f), bounded number parsing, and messages to stderr in
+ * the form "cs-put: message". Only main() calls the printing functions.
+ */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+#include "error.h"
+#include "format.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CS_WAIT_DEFAULT 10.0
+
+/* Long options every command takes; end a command's table with these. */
+#define CS_COMMON_LONG_OPTIONS                                                                               \
+	{ "store", required_argument, NULL, 's' }, { "wait", required_argument, NULL, 'w' },                  \
+	    { "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },                       \
+	    { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+#define CS_COMMON_SHORT_OPTIONS "s:w:qvhV"
+
+struct cs_cli {
+	const char *prog;
+	const char *store;
+	double wait;
+	bool quiet;
+	int verbose;
+	bool format_set;
+	enum cs_format format;
+	unsigned formats; /* what -f accepts */
+	const char *usage;
+};
+
+/* prog: "cs-put"; usage: the SYNOPSIS lines without "usage: ". */
+void cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats);
+/* Handles a common option (and -f). Returns 1 when handled, 0 when the
+ * option is the command's own, or exits: -h and -V exit 0, a bad value or
+ * unknown option prints usage and exits 64. */
+int cs_cli_option(struct cs_cli *cli, int opt, const char *arg);
+/* Prints the usage and exits 64 ("cs-put: message" first when given). */
+void cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* The output format: -f, else text on a terminal, else CBOR. */
+enum cs_format cs_cli_output_format(const struct cs_cli *cli);
+
+int cs_parse_u32(const char *text, uint32_t *out);
+int cs_parse_u64(const char *text, uint64_t *out);
+int cs_parse_seconds(const char *text, double *out);
+
+/* "cs-put: message" on stderr. */
+void cs_warn(const struct cs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints err's message and returns its code, for `return cs_fail(...)`. */
+int cs_fail(const struct cs_cli *cli, const struct cs_error *err);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * entry.h - an entry as the store keeps it and the tools print it, and a
+ * record as read from input before the store has derived anything.
+ *
+ * Pointers inside these structs borrow memory owned by someone else (the
+ * input buffer, a value read from the database); the owner says how long
+ * they stay valid.
+ */
+#ifndef CS_ENTRY_H
+#define CS_ENTRY_H
+
+#include "arith.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_BODY_MAX 4000000          /* SPEC §5 */
+#define CS_OPAQUE_HEADER_MAX 65536   /* SPEC §1 opaque chains */
+
+/* Entry flags, kept in the stored value. */
+#define CS_ENTRY_HAS_BODY 0x01
+#define CS_ENTRY_PRUNED 0x02  /* its body was stored once and pruned */
+#define CS_ENTRY_OPAQUE 0x04  /* prev and work are stored, not derived */
+
+struct cs_entry {
+	uint8_t hash[32];
+	uint8_t prev[32];
+	uint32_t height;
+	struct cs_u256 chainwork;
+	struct cs_u256 work;
+	unsigned flags;
+	bool main;            /* filled by the store: on the active chain */
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *body;  /* NULL unless asked for and stored */
+	size_t body_len;
+};
+
+/* What one input item carried. has_* say which optional fields were present. */
+struct cs_record {
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *body;
+	size_t body_len;
+	bool has_header, has_body, has_hash, has_prev, has_height, has_chainwork, has_work, has_status;
+	uint8_t hash[32];
+	uint8_t prev[32];
+	uint64_t height;
+	struct cs_u256 chainwork;
+	struct cs_u256 work;
+	bool status_main;
+	uint64_t item;   /* 1-based index in its input */
+	uint64_t offset; /* byte offset of the item in its input */
+	const char *source; /* the input's file name; NULL for standard input */
+};
+
+#endif

@@ -1,0 +1,201 @@
+#include "lock.h"
+
+#include "exit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+on_alarm(int sig)
+{
+	(void)sig; /* only interrupts flock(2) */
+}
+
+/* Takes the lock, blocking for at most wait_seconds. Returns 0, or the
+ * errno of the failure (EWOULDBLOCK on time-out). */
+static int
+flock_with_timeout(int fd, double wait_seconds)
+{
+	struct sigaction action, saved_action;
+	struct itimerval timer, saved_timer;
+	int rc, saved_errno;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return errno;
+	if (wait_seconds <= 0)
+		return EWOULDBLOCK;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_alarm; /* no SA_RESTART: flock returns EINTR */
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGALRM, &action, &saved_action);
+	memset(&timer, 0, sizeof(timer));
+	timer.it_value.tv_sec = (time_t)wait_seconds;
+	timer.it_value.tv_usec = (suseconds_t)((wait_seconds - (double)(time_t)wait_seconds) * 1e6);
+	if (timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
+		timer.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &timer, &saved_timer);
+
+	rc = flock(fd, LOCK_EX);
+	saved_errno = errno;
+
+	memset(&timer, 0, sizeof(timer));
+	setitimer(ITIMER_REAL, &timer, NULL);
+	sigaction(SIGALRM, &saved_action, NULL);
+	if (rc == 0)
+		return 0;
+	return saved_errno == EINTR ? EWOULDBLOCK : saved_errno;
+}
+
+/* The pid holding a FLOCK on the file (from /proc/locks), or 0. */
+static long
+lock_holder_pid(int fd)
+{
+	struct stat st;
+	char line[256];
+	long pid = 0;
+	FILE *f;
+
+	if (fstat(fd, &st) != 0 || (f = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (pid == 0 && fgets(line, sizeof(line), f) != NULL) {
+		unsigned major, minor;
+		unsigned long long inode;
+		char kind[16], mode[16];
+		long p;
+
+		/* "1: FLOCK  ADVISORY  WRITE 4242 fd:01:131 0 EOF"; waiters have "->". */
+		if (strstr(line, "->") != NULL)
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &p, &major, &minor, &inode) != 6)
+			continue;
+		if (strcmp(kind, "FLOCK") == 0 && inode == (unsigned long long)st.st_ino &&
+		    makedev(major, minor) == st.st_dev)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+static void
+format_time(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static void
+describe_holder(int fd, char *out, size_t len)
+{
+	char content[256] = "", command[64] = "", comm[64] = "", path[64], when[64];
+	long pid = lock_holder_pid(fd), file_pid = 0;
+	long long since = 0;
+	struct stat st;
+	ssize_t n;
+	FILE *f;
+
+	n = pread(fd, content, sizeof(content) - 1, 0);
+	if (n > 0) {
+		content[n] = '\0';
+		if (sscanf(content, "%63s %ld %lld", command, &file_pid, &since) != 3)
+			file_pid = 0;
+	}
+	if (pid != 0 && pid == file_pid) {
+		format_time((time_t)since, when, sizeof(when));
+		snprintf(out, len, "held by %s (pid %ld) since %s", command, pid, when);
+		return;
+	}
+	if (pid == 0) {
+		snprintf(out, len, "held by another process");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(comm, sizeof(comm), f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld", pid);
+	if (stat(path, &st) == 0) {
+		format_time(st.st_mtime, when, sizeof(when));
+		snprintf(out, len, "held by %s (pid %ld) since %s", comm[0] ? comm : "a process", pid, when);
+	} else {
+		snprintf(out, len, "held by %s (pid %ld)", comm[0] ? comm : "a process", pid);
+	}
+}
+
+void
+cs_lock_init(struct cs_lock *lock, const char *command)
+{
+	memset(lock, 0, sizeof(*lock));
+	lock->fd = -1;
+	lock->command = command;
+}
+
+int
+cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err)
+{
+	char holder[256], line[128];
+	int rc;
+
+	if (lock->held)
+		return 0;
+	if (lock->fd < 0) {
+		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path))
+			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
+		lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lock->fd < 0)
+			return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR,
+			    "cannot open '%s': %s", lock->path, strerror(errno));
+	}
+	rc = flock_with_timeout(lock->fd, wait_seconds);
+	if (rc == EWOULDBLOCK) {
+		describe_holder(lock->fd, holder, sizeof(holder));
+		return cs_error_set(err, CS_EX_TEMPFAIL, "store busy: %s", holder);
+	}
+	if (rc != 0)
+		return cs_error_set(err, CS_EX_IOERR, "cannot lock '%s': %s", lock->path, strerror(rc));
+	lock->held = true;
+	snprintf(line, sizeof(line), "%s %ld %lld\n", lock->command ? lock->command : "cs", (long)getpid(),
+	    (long long)time(NULL));
+	/* The holder line is advice for "store busy" messages; failing to write
+	 * it must not fail the command. */
+	if (ftruncate(lock->fd, 0) == 0 && pwrite(lock->fd, line, strlen(line), 0) < 0)
+		line[0] = '\0';
+	return 0;
+}
+
+void
+cs_lock_release(struct cs_lock *lock)
+{
+	if (!lock->held)
+		return;
+	if (ftruncate(lock->fd, 0) != 0) {
+		/* the holder line is only advice; a stale one is ignored by pid */
+	}
+	flock(lock->fd, LOCK_UN);
+	lock->held = false;
+}
+
+void
+cs_lock_close(struct cs_lock *lock)
+{
+	cs_lock_release(lock);
+	if (lock->fd >= 0)
+		close(lock->fd);
+	lock->fd = -1;
+}

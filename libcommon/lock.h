@@ -1,0 +1,35 @@
+/*
+ * lock.h - the store's single-holder lock: DIR/lock, taken with flock(2).
+ *
+ * Every command that opens the database holds this lock for as long as the
+ * database is open (LevelDB lets one process open it at a time, and fails
+ * at once rather than waiting). Acquiring waits up to a bound; on time-out
+ * the error (CS_EX_TEMPFAIL) names the holder, found through /proc/locks and
+ * the "COMMAND PID EPOCH" line a cs holder writes into the file.
+ *
+ * cs_lock_acquire may block for up to wait_seconds (it uses SIGALRM while
+ * waiting). A struct cs_lock keeps its file open between release and the
+ * next acquire; cs_lock_close closes it.
+ */
+#ifndef CS_LOCK_H
+#define CS_LOCK_H
+
+#include "error.h"
+
+#include <stdbool.h>
+
+struct cs_lock {
+	int fd;
+	bool held;
+	char path[4096];
+	const char *command; /* "cs-put": written into the file while held */
+};
+
+void cs_lock_init(struct cs_lock *lock, const char *command);
+/* Opens (creating if needed) dir/lock and takes it, waiting up to
+ * wait_seconds (0: try once). Returns 0, CS_EX_TEMPFAIL, or CS_EX_IOERR. */
+int cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err);
+void cs_lock_release(struct cs_lock *lock);
+void cs_lock_close(struct cs_lock *lock);
+
+#endif

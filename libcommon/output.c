@@ -1,0 +1,121 @@
+#include "output.h"
+
+#include "exit.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+cs_out_init(struct cs_out *out, int fd)
+{
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+}
+
+void
+cs_out_free(struct cs_out *out)
+{
+	free(out->buf);
+	out->buf = NULL;
+	out->len = out->cap = 0;
+}
+
+uint8_t *
+cs_out_reserve(struct cs_out *out, size_t n)
+{
+	if (out->len + n > out->cap) {
+		size_t cap = out->cap ? out->cap : 64 * 1024;
+		uint8_t *grown;
+
+		while (cap < out->len + n)
+			cap *= 2;
+		grown = realloc(out->buf, cap);
+		if (grown == NULL) {
+			out->nomem = true;
+			return NULL;
+		}
+		out->buf = grown;
+		out->cap = cap;
+	}
+	return out->buf + out->len;
+}
+
+void
+cs_out_commit(struct cs_out *out, size_t n)
+{
+	out->len += n;
+}
+
+void
+cs_out_write(struct cs_out *out, const void *data, size_t len)
+{
+	uint8_t *p = cs_out_reserve(out, len);
+
+	if (p != NULL) {
+		memcpy(p, data, len);
+		out->len += len;
+	}
+}
+
+void
+cs_out_printf(struct cs_out *out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	uint8_t *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (p = cs_out_reserve(out, (size_t)n + 1)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	out->len += (size_t)n;
+}
+
+bool
+cs_out_full(const struct cs_out *out)
+{
+	return out->len >= CS_OUT_CHUNK;
+}
+
+int
+cs_out_flush(struct cs_out *out, struct cs_error *err)
+{
+	size_t done = 0;
+
+	if (out->nomem)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory for output");
+	while (!out->closed && done < out->len) {
+		ssize_t n = write(out->fd, out->buf + done, out->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE) {
+			out->closed = true;
+			break;
+		}
+		if (n < 0) {
+			out->len = 0;
+			return cs_error_set(err, CS_EX_IOERR, "cannot write standard output: %s", strerror(errno));
+		}
+		done += (size_t)n;
+	}
+	out->len = 0;
+	return 0;
+}
+
+int
+cs_out_finish(struct cs_out *out, struct cs_error *err)
+{
+	int rc = cs_out_flush(out, err);
+
+	cs_out_free(out);
+	return rc;
+}

@@ -1,0 +1,516 @@
+#include "store.h"
+
+#include "exit.h"
+#include "header.h"
+#include "hex.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define META_SCHEMA "Mschema"
+#define META_NETWORK "Mnetwork"
+#define META_GENESIS "Mgenesis"
+#define META_POW_LIMIT "Mpowlimit"
+#define META_MAGIC "Mmagic"
+#define META_TIP "Mtip"
+
+#define ENTRY_FIXED 37 /* flags(1) height(4) chainwork(32) */
+
+const char *
+cs_store_path(const char *option)
+{
+	const char *env;
+
+	if (option != NULL && option[0] != '\0')
+		return option;
+	env = getenv("CS_STORE");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return "chainstore";
+}
+
+void
+cs_store_key(uint8_t key[33], char prefix, const uint8_t hash[32])
+{
+	key[0] = (uint8_t)prefix;
+	memcpy(key + 1, hash, 32);
+}
+
+void
+cs_store_height_key(uint8_t key[5], uint32_t height)
+{
+	key[0] = 'H';
+	key[1] = (uint8_t)(height >> 24);
+	key[2] = (uint8_t)(height >> 16);
+	key[3] = (uint8_t)(height >> 8);
+	key[4] = (uint8_t)height;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+leveldb_failed(struct cs_store *s, char *lerr, const char *what, struct cs_error *err)
+{
+	cs_error_set(err, CS_EX_IOERR, "%s '%s': %s", what, s->dir, lerr);
+	leveldb_free(lerr);
+	return CS_EX_IOERR;
+}
+
+static void
+options_create(struct cs_store *s)
+{
+	s->options = leveldb_options_create();
+	s->cache = leveldb_cache_create_lru(16 << 20);
+	s->filter = leveldb_filterpolicy_create_bloom(10);
+	leveldb_options_set_cache(s->options, s->cache);
+	leveldb_options_set_filter_policy(s->options, s->filter);
+	leveldb_options_set_write_buffer_size(s->options, 16 << 20);
+	leveldb_options_set_max_file_size(s->options, 8 << 20);
+	leveldb_options_set_compression(s->options, leveldb_snappy_compression);
+	s->read = leveldb_readoptions_create();
+	s->write_sync = leveldb_writeoptions_create();
+	leveldb_writeoptions_set_sync(s->write_sync, 1);
+}
+
+static void
+store_init(struct cs_store *s, const char *dir, const char *command, double wait_seconds)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	snprintf(s->dbpath, sizeof(s->dbpath), "%s/db", dir);
+	s->wait_seconds = wait_seconds;
+	cs_lock_init(&s->lock, command);
+	cs_work_cache_init(&s->work_cache);
+	options_create(s);
+}
+
+static int
+db_open(struct cs_store *s, bool create, struct cs_error *err)
+{
+	char *lerr = NULL;
+
+	leveldb_options_set_create_if_missing(s->options, create);
+	s->db = leveldb_open(s->options, s->dbpath, &lerr);
+	if (lerr != NULL) {
+		s->db = NULL;
+		return leveldb_failed(s, lerr, "cannot open store", err);
+	}
+	return 0;
+}
+
+int
+cs_store_acquire(struct cs_store *s, struct cs_error *err)
+{
+	int rc;
+
+	if (s->db != NULL)
+		return 0;
+	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
+		return rc;
+	if ((rc = db_open(s, false, err)) != 0) {
+		cs_lock_release(&s->lock);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
+	return 0;
+}
+
+void
+cs_store_release(struct cs_store *s)
+{
+	if (s->db != NULL)
+		leveldb_close(s->db);
+	s->db = NULL;
+	cs_lock_release(&s->lock);
+}
+
+bool
+cs_store_held(const struct cs_store *s)
+{
+	return s->db != NULL;
+}
+
+long
+cs_store_held_ms(const struct cs_store *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - s->held_since.tv_sec) * 1000 + (now.tv_nsec - s->held_since.tv_nsec) / 1000000;
+}
+
+void
+cs_store_close(struct cs_store *s)
+{
+	cs_store_release(s);
+	cs_lock_close(&s->lock);
+	if (s->options != NULL)
+		leveldb_options_destroy(s->options);
+	if (s->cache != NULL)
+		leveldb_cache_destroy(s->cache);
+	if (s->filter != NULL)
+		leveldb_filterpolicy_destroy(s->filter);
+	if (s->read != NULL)
+		leveldb_readoptions_destroy(s->read);
+	if (s->write_sync != NULL)
+		leveldb_writeoptions_destroy(s->write_sync);
+	s->options = NULL;
+	s->cache = NULL;
+	s->filter = NULL;
+	s->read = NULL;
+	s->write_sync = NULL;
+}
+
+void
+cs_store_free(void *owned)
+{
+	if (owned != NULL)
+		leveldb_free(owned);
+}
+
+/* Reads a value; CS_EX_NOTFOUND when the key is absent. */
+static int
+db_get(struct cs_store *s, const void *key, size_t klen, char **value, size_t *vlen, struct cs_error *err)
+{
+	char *lerr = NULL;
+
+	*value = leveldb_get(s->db, s->read, key, klen, vlen, &lerr);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot read store", err);
+	return *value == NULL ? CS_EX_NOTFOUND : 0;
+}
+
+static int
+meta_get(struct cs_store *s, const char *name, void *out, size_t size, size_t *len, struct cs_error *err)
+{
+	char *value;
+	size_t vlen;
+	int rc = db_get(s, name, strlen(name), &value, &vlen, err);
+
+	if (rc != 0)
+		return rc;
+	if (vlen > size) {
+		leveldb_free(value);
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: meta '%s' is %zu bytes", s->dir,
+		    name + 1, vlen);
+	}
+	memcpy(out, value, vlen);
+	if (len != NULL)
+		*len = vlen;
+	leveldb_free(value);
+	return 0;
+}
+
+/* Loads the meta records; CS_EX_NOINPUT when the store was never
+ * initialised (no schema record). */
+static int
+meta_load(struct cs_store *s, struct cs_error *err)
+{
+	char schema[16] = "", network[32] = "";
+	uint8_t limit[32];
+	size_t len = 0;
+	int rc;
+
+	rc = meta_get(s, META_SCHEMA, schema, sizeof(schema) - 1, &len, err);
+	if (rc == CS_EX_NOTFOUND)
+		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not an initialised store (run cs-init)", s->dir);
+	if (rc != 0)
+		return rc;
+	schema[len] = '\0';
+	if (atoi(schema) > CS_SCHEMA_VERSION)
+		return cs_error_set(err, CS_EX_IOERR,
+		    "store '%s' has schema %s, newer than this chainstore knows (%d): upgrade chainstore", s->dir,
+		    schema, CS_SCHEMA_VERSION);
+	if ((rc = meta_get(s, META_NETWORK, network, sizeof(network) - 1, &len, err)) != 0 ||
+	    (rc = meta_get(s, META_GENESIS, s->meta.genesis, 32, NULL, err)) != 0 ||
+	    (rc = meta_get(s, META_POW_LIMIT, limit, 32, NULL, err)) != 0 ||
+	    (rc = meta_get(s, META_MAGIC, s->meta.magic, 4, NULL, err)) != 0)
+		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: meta missing", s->dir)
+					    : rc;
+	network[len] = '\0';
+	snprintf(s->meta.network, sizeof(s->meta.network), "%s", network);
+	s->meta.opaque = strcmp(network, "opaque") == 0;
+	cs_u256_from_be(&s->meta.pow_limit, limit);
+	return 0;
+}
+
+int
+cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    struct cs_error *err)
+{
+	struct stat st;
+	int rc;
+
+	store_init(s, dir, command, wait_seconds);
+	if (stat(s->dbpath, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+	if ((rc = cs_store_acquire(s, err)) != 0)
+		return rc;
+	if ((rc = meta_load(s, err)) != 0) {
+		cs_store_release(s);
+		return rc;
+	}
+	return 0;
+}
+
+static void
+batch_meta(leveldb_writebatch_t *b, const char *name, const void *value, size_t len)
+{
+	leveldb_writebatch_put(b, name, strlen(name), value, len);
+}
+
+int
+cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
+{
+	uint8_t key[33], hkey[5], limit[32], value[ENTRY_FIXED + 64 + CS_OPAQUE_HEADER_MAX];
+	leveldb_writebatch_t *batch;
+	char schema[8];
+	size_t vlen;
+	int rc;
+
+	*existed = false;
+	store_init(s, dir, command, wait_seconds);
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(errno));
+	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
+		return rc == CS_EX_NOINPUT || rc == CS_EX_IOERR ? (err->code = CS_EX_CANTCREAT) : rc;
+	if ((rc = db_open(s, true, err)) != 0) {
+		cs_lock_release(&s->lock);
+		return rc == CS_EX_IOERR ? (err->code = CS_EX_CANTCREAT) : rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
+
+	rc = meta_load(s, err);
+	if (rc == 0) {
+		*existed = true;
+		if (memcmp(s->meta.genesis, meta->genesis, 32) != 0 || s->meta.opaque != meta->opaque ||
+		    strcmp(s->meta.network, meta->network) != 0)
+			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a %s store, not %s", dir, s->meta.network,
+			    meta->network);
+		return 0;
+	}
+	if (rc != CS_EX_NOINPUT)
+		return rc;
+
+	s->meta = *meta;
+	vlen = cs_store_encode_entry(s, genesis, value, sizeof(value));
+	if (vlen == 0)
+		return cs_error_set(err, CS_EX_DATAERR, "genesis header is too large");
+	batch = leveldb_writebatch_create();
+	snprintf(schema, sizeof(schema), "%d", CS_SCHEMA_VERSION);
+	batch_meta(batch, META_SCHEMA, schema, strlen(schema));
+	batch_meta(batch, META_NETWORK, meta->network, strlen(meta->network));
+	batch_meta(batch, META_GENESIS, meta->genesis, 32);
+	cs_u256_to_be(&meta->pow_limit, limit);
+	batch_meta(batch, META_POW_LIMIT, limit, 32);
+	batch_meta(batch, META_MAGIC, meta->magic, 4);
+	batch_meta(batch, META_TIP, genesis->hash, 32);
+	cs_store_key(key, 'E', genesis->hash);
+	leveldb_writebatch_put(batch, (char *)key, 33, (char *)value, vlen);
+	cs_store_height_key(hkey, 0);
+	leveldb_writebatch_put(batch, (char *)hkey, 5, (const char *)genesis->hash, 32);
+	cs_store_key(key, 'X', genesis->hash);
+	leveldb_writebatch_put(batch, (char *)key, 33, "", 0);
+	if (genesis->body != NULL) {
+		cs_store_key(key, 'B', genesis->hash);
+		leveldb_writebatch_put(batch, (char *)key, 33, (const char *)genesis->body, genesis->body_len);
+	}
+	rc = cs_store_write(s, batch, err);
+	leveldb_writebatch_destroy(batch);
+	return rc;
+}
+
+size_t
+cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap)
+{
+	size_t need = ENTRY_FIXED + (s->meta.opaque ? 64 : 0) + e->header_len;
+	uint8_t *p = out;
+
+	if (need > cap)
+		return 0;
+	*p++ = (uint8_t)(e->flags | (s->meta.opaque ? CS_ENTRY_OPAQUE : 0));
+	*p++ = (uint8_t)(e->height >> 24);
+	*p++ = (uint8_t)(e->height >> 16);
+	*p++ = (uint8_t)(e->height >> 8);
+	*p++ = (uint8_t)e->height;
+	cs_u256_to_be(&e->chainwork, p);
+	p += 32;
+	if (s->meta.opaque) {
+		memcpy(p, e->prev, 32);
+		cs_u256_to_be(&e->work, p + 32);
+		p += 64;
+	}
+	memcpy(p, e->header, e->header_len);
+	return need;
+}
+
+void
+cs_store_header_work(struct cs_store *s, const uint8_t *header, struct cs_u256 *work)
+{
+	*work = *cs_work_cache_get(&s->work_cache, cs_header_bits(header));
+}
+
+int
+cs_store_decode_entry(const struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
+    struct cs_entry *e)
+{
+	const uint8_t *p = (const uint8_t *)value;
+	size_t fixed = ENTRY_FIXED + ((p[0] & CS_ENTRY_OPAQUE) ? 64 : 0);
+
+	memset(e, 0, sizeof(*e));
+	if (len < ENTRY_FIXED || len < fixed)
+		return -1;
+	memcpy(e->hash, hash, 32);
+	e->flags = p[0];
+	e->height = be32(p + 1);
+	cs_u256_from_be(&e->chainwork, p + 5);
+	e->header = p + fixed;
+	e->header_len = len - fixed;
+	if (e->flags & CS_ENTRY_OPAQUE) {
+		memcpy(e->prev, p + ENTRY_FIXED, 32);
+		cs_u256_from_be(&e->work, p + ENTRY_FIXED + 32);
+	} else {
+		if (e->header_len != CS_HEADER_SIZE)
+			return -1;
+		memcpy(e->prev, cs_header_prev(e->header), 32);
+		cs_store_header_work((struct cs_store *)(uintptr_t)s, e->header, &e->work);
+	}
+	return 0;
+}
+
+static int
+corrupt_entry(struct cs_store *s, const uint8_t hash[32], struct cs_error *err)
+{
+	char hex[CS_HASH_HEX];
+
+	cs_hash_to_display(hash, hex);
+	return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: entry %s does not decode", s->dir, hex);
+}
+
+int
+cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct cs_error *err)
+{
+	uint8_t key[5];
+	char *value;
+	size_t vlen;
+	int rc;
+
+	cs_store_height_key(key, height);
+	if ((rc = db_get(s, key, sizeof(key), &value, &vlen, err)) != 0)
+		return rc;
+	if (vlen != 32) {
+		leveldb_free(value);
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: height index at %u", s->dir, height);
+	}
+	memcpy(hash, value, 32);
+	leveldb_free(value);
+	return 0;
+}
+
+int
+cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
+    struct cs_error *err)
+{
+	uint8_t key[33], main_hash[32];
+	size_t vlen;
+	int rc;
+
+	*owned = NULL;
+	cs_store_key(key, 'E', hash);
+	if ((rc = db_get(s, key, sizeof(key), owned, &vlen, err)) != 0)
+		return rc;
+	if (cs_store_decode_entry(s, hash, *owned, vlen, e) != 0) {
+		leveldb_free(*owned);
+		*owned = NULL;
+		return corrupt_entry(s, hash, err);
+	}
+	rc = cs_store_get_main(s, e->height, main_hash, err);
+	if (rc != 0 && rc != CS_EX_NOTFOUND) {
+		leveldb_free(*owned);
+		*owned = NULL;
+		return rc;
+	}
+	e->main = rc == 0 && memcmp(main_hash, hash, 32) == 0;
+	return 0;
+}
+
+int
+cs_store_has_entry(struct cs_store *s, const uint8_t hash[32], bool *exists, struct cs_error *err)
+{
+	uint8_t key[33];
+	char *value;
+	size_t vlen;
+	int rc;
+
+	cs_store_key(key, 'E', hash);
+	rc = db_get(s, key, sizeof(key), &value, &vlen, err);
+	if (rc != 0 && rc != CS_EX_NOTFOUND)
+		return rc;
+	*exists = rc == 0;
+	if (value != NULL)
+		leveldb_free(value);
+	return 0;
+}
+
+int
+cs_store_get_tip(struct cs_store *s, uint8_t hash[32], struct cs_error *err)
+{
+	size_t len = 0;
+	int rc = meta_get(s, META_TIP, hash, 32, &len, err);
+
+	if (rc == CS_EX_NOTFOUND || (rc == 0 && len != 32))
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: no tip", s->dir);
+	return rc;
+}
+
+int
+cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size_t *len, struct cs_error *err)
+{
+	uint8_t key[33];
+
+	cs_store_key(key, 'B', hash);
+	return db_get(s, key, sizeof(key), owned, len, err);
+}
+
+int
+cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
+    struct cs_error *err)
+{
+	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
+	char *lerr = NULL;
+	int rc = 0;
+
+	for (leveldb_iter_seek(it, "X", 1); leveldb_iter_valid(it); leveldb_iter_next(it)) {
+		size_t klen;
+		const char *key = leveldb_iter_key(it, &klen);
+
+		if (klen != 33 || key[0] != 'X')
+			break;
+		if ((rc = fn(ctx, (const uint8_t *)key + 1)) != 0)
+			break;
+	}
+	leveldb_iter_get_error(it, &lerr);
+	leveldb_iter_destroy(it);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot read store", err);
+	return rc;
+}
+
+int
+cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err)
+{
+	char *lerr = NULL;
+
+	leveldb_write(s->db, s->write_sync, batch, &lerr);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot write store", err);
+	return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * store.h - a chainstore store: a directory holding DIR/lock and the LevelDB
+ * database DIR/db, with the network it was made for.
+ *
+ * Keys (all binary):
+ *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip
+ *   'E' hash[32]      entry: flags, height, chainwork, [prev, work], header
+ *   'H' height[4 BE]  main-chain hash at that height
+ *   'B' hash[32]      body (the block after its header)
+ *   'X' hash[32]      chain tip: an entry without children
+ *
+ * Contract: functions return 0 or an enum cs_exit code and fill err.
+ * A store is "held" while its lock is taken and the database open; every
+ * read and write needs it held. cs_store_open leaves it held; release and
+ * acquire let a long-running command let go between batches (SPEC §4), and
+ * acquire may block for up to the store's wait. Values returned through
+ * "owned" pointers are malloc'd by LevelDB: free them with cs_store_free.
+ */
+#ifndef CS_STORE_H
+#define CS_STORE_H
+
+#include "entry.h"
+#include "error.h"
+#include "lock.h"
+#include "pow.h"
+
+#include <leveldb/c.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CS_SCHEMA_VERSION 1
+
+struct cs_store_meta {
+	char network[32];        /* "mainnet", ..., "custom", "opaque" */
+	bool opaque;
+	uint8_t genesis[32];     /* genesis hash, internal order */
+	struct cs_u256 pow_limit;
+	uint8_t magic[4];        /* blk*.dat magic; all zero when none */
+};
+
+struct cs_store {
+	char dir[4096];
+	char dbpath[4096];
+	double wait_seconds;
+	struct cs_lock lock;
+	leveldb_t *db;
+	leveldb_options_t *options;
+	leveldb_cache_t *cache;
+	leveldb_filterpolicy_t *filter;
+	leveldb_readoptions_t *read;
+	leveldb_writeoptions_t *write_sync;
+	struct cs_store_meta meta;
+	struct timespec held_since;
+	struct cs_work_cache work_cache;
+};
+
+/* The store directory from -s, else $CS_STORE, else ./chainstore. */
+const char *cs_store_path(const char *option);
+
+/* Opens an existing store and leaves it held. CS_EX_NOINPUT when there is
+ * no store at dir, CS_EX_TEMPFAIL when busy, CS_EX_IOERR when corrupt. */
+int cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    struct cs_error *err);
+
+/* cs-init: creates dir if needed and the store with its genesis entry.
+ * When the store exists: *existed is set and it must be the same network
+ * (same genesis and profile), else CS_EX_DATAERR. Leaves the store held. */
+int cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err);
+
+int cs_store_acquire(struct cs_store *s, struct cs_error *err);
+void cs_store_release(struct cs_store *s);
+bool cs_store_held(const struct cs_store *s);
+/* Milliseconds since the store was last acquired. */
+long cs_store_held_ms(const struct cs_store *s);
+void cs_store_close(struct cs_store *s);
+void cs_store_free(void *owned);
+
+/* Entry by hash: CS_EX_NOTFOUND when absent. e->header points into *owned.
+ * e->main is filled. */
+int cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
+    struct cs_error *err);
+/* Whether an entry exists (no value copy). */
+int cs_store_has_entry(struct cs_store *s, const uint8_t hash[32], bool *exists, struct cs_error *err);
+int cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct cs_error *err);
+int cs_store_get_tip(struct cs_store *s, uint8_t hash[32], struct cs_error *err);
+/* Body of an entry: CS_EX_NOTFOUND when none is stored. */
+int cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size_t *len,
+    struct cs_error *err);
+/* Calls fn for every chain tip hash; stops early when fn returns non-zero
+ * and returns that. */
+int cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
+    struct cs_error *err);
+
+/* Writing: keys and values for a write batch, and the synced write. */
+void cs_store_key(uint8_t key[33], char prefix, const uint8_t hash[32]);
+void cs_store_height_key(uint8_t key[5], uint32_t height);
+/* Encodes e (flags, height, chainwork, [prev, work], header) into out;
+ * returns the length, or 0 when cap is too small. */
+size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
+int cs_store_decode_entry(const struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
+    struct cs_entry *e);
+int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
+
+/* Work of an entry's header in this store's profile (Bitcoin: from bits,
+ * cached; opaque: as stored). */
+void cs_store_header_work(struct cs_store *s, const uint8_t *header, struct cs_u256 *work);
+
+#endif

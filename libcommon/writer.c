@@ -1,0 +1,138 @@
+#include "writer.h"
+
+#include "cborio.h"
+#include "hex.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static void
+write_cbor(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
+{
+	bool body = how->with_body && e->body != NULL;
+	size_t pairs = 5 + (how->opaque ? 2 : 0) + (how->branchlen >= 0) + body;
+	size_t room = 512 + e->header_len;
+	uint8_t *start = cs_out_reserve(out, room);
+	struct cs_cbor_cursor c;
+
+	if (start == NULL)
+		return;
+	c.p = start;
+	c.end = start + room;
+	c.overflow = false;
+	cs_cbor_put_map(&c, pairs);
+	cs_cbor_put_text(&c, "hash");
+	cs_cbor_put_bytes(&c, e->hash, 32);
+	cs_cbor_put_text(&c, "header");
+	cs_cbor_put_bytes(&c, e->header, e->header_len);
+	cs_cbor_put_text(&c, "height");
+	cs_cbor_put_uint(&c, e->height);
+	cs_cbor_put_text(&c, "chainwork");
+	cs_cbor_put_u256(&c, &e->chainwork, false);
+	cs_cbor_put_text(&c, "status");
+	cs_cbor_put_text(&c, e->main ? "main" : "fork");
+	if (how->opaque) {
+		cs_cbor_put_text(&c, "prev");
+		cs_cbor_put_bytes(&c, e->prev, 32);
+		cs_cbor_put_text(&c, "work");
+		cs_cbor_put_u256(&c, &e->work, true);
+	}
+	if (how->branchlen >= 0) {
+		cs_cbor_put_text(&c, "branchlen");
+		cs_cbor_put_uint(&c, (uint64_t)how->branchlen);
+	}
+	if (body) {
+		cs_cbor_put_text(&c, "body");
+		cs_cbor_put_bytes_head(&c, e->body_len);
+	}
+	cs_out_commit(out, (size_t)(c.p - start));
+	if (body)
+		cs_out_write(out, e->body, e->body_len);
+}
+
+static void
+write_hex(struct cs_out *out, const uint8_t *data, size_t len)
+{
+	uint8_t *p = cs_out_reserve(out, 2 * len + 1);
+
+	if (p == NULL)
+		return;
+	cs_hex_encode(data, len, (char *)p);
+	cs_out_commit(out, 2 * len);
+}
+
+static void
+write_json(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
+{
+	char hash[CS_HASH_HEX], work[65];
+
+	cs_hash_to_display(e->hash, hash);
+	cs_u256_to_hex(&e->chainwork, work);
+	cs_out_printf(out, "{\"hash\":\"%s\",\"header\":\"", hash);
+	write_hex(out, e->header, e->header_len);
+	cs_out_printf(out, "\",\"height\":%" PRIu32 ",\"chainwork\":\"%s\",\"status\":\"%s\"", e->height, work,
+	    e->main ? "main" : "fork");
+	if (how->opaque) {
+		cs_hash_to_display(e->prev, hash);
+		cs_u256_to_hex(&e->work, work);
+		if (e->work.limb[1] == 0 && e->work.limb[2] == 0 && e->work.limb[3] == 0)
+			cs_out_printf(out, ",\"prev\":\"%s\",\"work\":%" PRIu64, hash, e->work.limb[0]);
+		else
+			cs_out_printf(out, ",\"prev\":\"%s\",\"work\":\"%s\"", hash, work);
+	}
+	if (how->branchlen >= 0)
+		cs_out_printf(out, ",\"branchlen\":%ld", how->branchlen);
+	if (how->with_body && e->body != NULL) {
+		cs_out_write(out, ",\"body\":\"", 9);
+		write_hex(out, e->body, e->body_len);
+		cs_out_write(out, "\"", 1);
+	}
+	cs_out_write(out, "}\n", 2);
+}
+
+static void
+write_text(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
+{
+	char hash[CS_HASH_HEX], work[65];
+	const char *trimmed;
+
+	cs_hash_to_display(e->hash, hash);
+	cs_u256_to_hex(&e->chainwork, work);
+	for (trimmed = work; trimmed[0] == '0' && trimmed[1] != '\0'; trimmed++)
+		;
+	cs_out_printf(out, "%7" PRIu32 "  %s  %s", e->height, hash, e->main ? "main" : "fork");
+	if (how->branchlen >= 0)
+		cs_out_printf(out, "  %6ld", how->branchlen);
+	cs_out_printf(out, "  %s", trimmed);
+	if (how->with_body && e->body != NULL)
+		cs_out_printf(out, "  body %zu bytes", e->body_len);
+	cs_out_write(out, "\n", 1);
+}
+
+void
+cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
+{
+	switch (how->format) {
+	case CS_FORMAT_CBOR:
+		write_cbor(out, how, e);
+		break;
+	case CS_FORMAT_JSON:
+		write_json(out, how, e);
+		break;
+	case CS_FORMAT_TEXT:
+		write_text(out, how, e);
+		break;
+	case CS_FORMAT_HEX:
+		write_hex(out, e->header, e->header_len);
+		if (how->with_body && e->body != NULL)
+			write_hex(out, e->body, e->body_len);
+		cs_out_write(out, "\n", 1);
+		break;
+	case CS_FORMAT_RAW:
+		cs_out_write(out, e->header, e->header_len);
+		break;
+	case CS_FORMAT_BLK:
+	case CS_FORMAT_PROMETHEUS:
+		break;
+	}
+}
