@@ -1,0 +1,430 @@
+/*
+ * cs-genchain - writes a synthetic regtest header chain, with side branches,
+ * for reorg, out-of-order and scale tests.
+ *
+ * Every header is really mined against its bits (regtest targets need about
+ * two tries), so a store accepts them. The output depends only on the
+ * options: the merkle root of a header is sha256d(seed, height, branch).
+ */
+#include "exit.h"
+#include "header.h"
+#include "hex.h"
+#include "network.h"
+#include "pow.h"
+#include "sha256.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GENCHAIN_VERSION 0x20000000
+#define GENCHAIN_SPACING 600
+#define GENCHAIN_BITS 0x207fffffu
+#define GENCHAIN_MAX_FORKS 16
+/* --shuffle holds every header in memory: cap it at 800 MB. */
+#define GENCHAIN_SHUFFLE_MAX 10000000u
+/* A --fork-bits target must be at least 2^236: about a million tries a
+ * header at most, so a mistyped mainnet difficulty fails instead of
+ * running for days. */
+#define GENCHAIN_MIN_TARGET_BITS 236
+
+enum format { FORMAT_RAW, FORMAT_HEX };
+
+struct fork {
+	uint32_t at;  /* height of the main-chain parent; 0 = genesis */
+	uint32_t len; /* 0 until --fork-len is given */
+	uint32_t bits;
+	bool has_bits;
+	uint8_t parent[32];
+};
+
+struct output {
+	enum format format;
+	uint8_t *all; /* --shuffle: every header, written at the end */
+	size_t count;
+};
+
+struct options {
+	uint32_t count;
+	struct fork forks[GENCHAIN_MAX_FORKS];
+	size_t fork_count;
+	uint64_t seed;
+	bool shuffle;
+	enum format format;
+};
+
+static void
+usage(FILE *stream)
+{
+	fputs("usage: cs-genchain [-h] [-n count] [--fork-at height --fork-len len [--fork-bits bits]]...\n"
+	      "                   [--seed n] [--shuffle] [-f raw|hex]\n",
+	    stream);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cs-genchain: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return CS_EX_USAGE;
+}
+
+/* Decimal, no sign, no spaces, within [min, max]. */
+static int
+parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Compact bits: 1 to 8 hex digits, with or without 0x. */
+static int
+parse_bits(const char *text, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t n;
+
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		text += 2;
+	n = strlen(text);
+	if (n == 0 || n > 8)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char pair[2] = { '0', text[i] };
+		uint8_t digit;
+
+		if (cs_hex_decode(pair, 1, &digit) != 0)
+			return -1;
+		v = v << 4 | digit;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A fork's bits must decode to a target within the limit, and one that is
+ * not too hard to mine here. */
+static bool
+bits_usable(uint32_t bits, const struct cs_u256 *pow_limit)
+{
+	struct cs_u256 target, hardest_allowed;
+	bool negative, overflow;
+
+	cs_compact_decode(bits, &target, &negative, &overflow);
+	if (negative || overflow || cs_u256_is_zero(&target) || cs_u256_cmp(&target, pow_limit) > 0)
+		return false;
+	cs_u256_set_u64(&hardest_allowed, 1);
+	cs_u256_shift_left(&hardest_allowed, GENCHAIN_MIN_TARGET_BITS);
+	return cs_u256_cmp(&target, &hardest_allowed) >= 0;
+}
+
+static int
+write_header(const uint8_t raw[CS_HEADER_SIZE], enum format format)
+{
+	char line[2 * CS_HEADER_SIZE + 2];
+
+	if (format == FORMAT_RAW)
+		return fwrite(raw, CS_HEADER_SIZE, 1, stdout) == 1 ? 0 : -1;
+	cs_hex_encode(raw, CS_HEADER_SIZE, line);
+	line[2 * CS_HEADER_SIZE] = '\n';
+	return fwrite(line, 2 * CS_HEADER_SIZE + 1, 1, stdout) == 1 ? 0 : -1;
+}
+
+/* Writes the header now, or keeps it for --shuffle. */
+static int
+emit(struct output *out, const uint8_t raw[CS_HEADER_SIZE])
+{
+	if (out->all != NULL) {
+		memcpy(out->all + out->count * CS_HEADER_SIZE, raw, CS_HEADER_SIZE);
+		out->count++;
+		return 0;
+	}
+	out->count++;
+	return write_header(raw, out->format);
+}
+
+/* Sets the merkle root from (seed, height, branch), then increments the
+ * nonce until the header meets its bits. raw and hash receive the header
+ * and its hash. */
+static int
+mine(struct cs_header *h, uint64_t seed, uint32_t height, uint32_t branch, const struct cs_u256 *pow_limit,
+    uint8_t raw[CS_HEADER_SIZE], uint8_t hash[32])
+{
+	uint8_t tag[16];
+
+	for (int i = 0; i < 8; i++)
+		tag[i] = (uint8_t)(seed >> (8 * i));
+	cs_put_le32(tag + 8, height);
+	cs_put_le32(tag + 12, branch);
+	if (cs_sha256d(tag, sizeof(tag), h->merkle) != 0)
+		return -1;
+	h->nonce = 0;
+	cs_header_encode(h, raw);
+	for (;;) {
+		if (cs_header_hash(raw, hash) != 0)
+			return -1;
+		if (cs_pow_check(hash, h->bits, pow_limit) == CS_POW_OK)
+			return 0;
+		if (h->nonce == UINT32_MAX)
+			return -1;
+		h->nonce++;
+		cs_put_le32(raw + 76, h->nonce);
+	}
+}
+
+/* splitmix64: a small, well-mixed generator for the deterministic shuffle. */
+static uint64_t
+next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* Fisher-Yates over 80-byte records, without modulo bias. */
+static void
+shuffle(uint8_t *all, size_t count, uint64_t seed)
+{
+	uint64_t state = seed ^ 0x6373206765e6c0deu;
+	uint8_t tmp[CS_HEADER_SIZE];
+
+	for (size_t i = count; i > 1; i--) {
+		uint64_t bound = i, limit = UINT64_MAX - UINT64_MAX % bound, r;
+		size_t j;
+
+		do
+			r = next_random(&state);
+		while (r >= limit);
+		j = (size_t)(r % bound);
+		if (j != i - 1) {
+			memcpy(tmp, all + j * CS_HEADER_SIZE, CS_HEADER_SIZE);
+			memcpy(all + j * CS_HEADER_SIZE, all + (i - 1) * CS_HEADER_SIZE, CS_HEADER_SIZE);
+			memcpy(all + (i - 1) * CS_HEADER_SIZE, tmp, CS_HEADER_SIZE);
+		}
+	}
+}
+
+/* The main chain, then each fork, then (with --shuffle) everything in
+ * shuffled order. Returns 0, -1 on a write error, or an exit code. */
+static int
+generate(struct options *opt, const struct cs_header *genesis, const uint8_t genesis_hash[32],
+    const struct cs_u256 *pow_limit, struct output *out)
+{
+	struct cs_header h;
+	uint8_t raw[CS_HEADER_SIZE], hash[32];
+
+	for (size_t f = 0; f < opt->fork_count; f++) {
+		if (opt->forks[f].at == 0)
+			memcpy(opt->forks[f].parent, genesis_hash, 32);
+	}
+	memset(&h, 0, sizeof(h));
+	h.version = GENCHAIN_VERSION;
+	h.bits = GENCHAIN_BITS;
+	memcpy(h.prev, genesis_hash, 32);
+	for (uint32_t height = 1; height <= opt->count; height++) {
+		h.time = genesis->time + GENCHAIN_SPACING * height;
+		if (mine(&h, opt->seed, height, 0, pow_limit, raw, hash) != 0)
+			return CS_EX_SOFTWARE;
+		if (emit(out, raw) != 0)
+			return -1;
+		memcpy(h.prev, hash, 32);
+		for (size_t f = 0; f < opt->fork_count; f++) {
+			if (opt->forks[f].at == height)
+				memcpy(opt->forks[f].parent, hash, 32);
+		}
+	}
+	for (size_t f = 0; f < opt->fork_count; f++) {
+		const struct fork *fork = &opt->forks[f];
+
+		h.bits = fork->has_bits ? fork->bits : GENCHAIN_BITS;
+		memcpy(h.prev, fork->parent, 32);
+		for (uint32_t height = fork->at + 1; height <= fork->at + fork->len; height++) {
+			h.time = genesis->time + GENCHAIN_SPACING * height;
+			if (mine(&h, opt->seed, height, (uint32_t)f + 1, pow_limit, raw, hash) != 0)
+				return CS_EX_SOFTWARE;
+			if (emit(out, raw) != 0)
+				return -1;
+			memcpy(h.prev, hash, 32);
+		}
+	}
+	if (out->all != NULL) {
+		shuffle(out->all, out->count, opt->seed);
+		for (size_t i = 0; i < out->count; i++) {
+			if (write_header(out->all + i * CS_HEADER_SIZE, out->format) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A closed pipe is quiet; any other write error is reported. */
+static int
+write_error(void)
+{
+	if (errno != EPIPE)
+		fprintf(stderr, "cs-genchain: cannot write to standard output: %s\n", strerror(errno));
+	return CS_EX_IOERR;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static char stdout_buffer[1 << 20];
+	static const struct option long_options[] = {
+		{ "fork-at", required_argument, NULL, 'A' },
+		{ "fork-bits", required_argument, NULL, 'B' },
+		{ "fork-len", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "shuffle", no_argument, NULL, 'X' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cs_network *regtest = cs_network_find("regtest");
+	struct options opt = { .count = 1000, .format = FORMAT_RAW };
+	struct output out = { .format = FORMAT_RAW };
+	struct cs_header genesis;
+	struct cs_u256 pow_limit;
+	uint8_t genesis_raw[CS_HEADER_SIZE], genesis_hash[32];
+	uint64_t value, total;
+	uint32_t max_height;
+	struct fork *fork = NULL;
+	static char program_name[] = "cs-genchain";
+	int c, rc;
+
+	argv[0] = program_name; /* getopt's own messages name the command, not its path */
+	if (regtest == NULL || cs_hex_decode(regtest->genesis_hex, CS_HEADER_SIZE, genesis_raw) != 0 ||
+	    cs_u256_from_hex(&pow_limit, regtest->pow_limit_hex) != 0 ||
+	    cs_header_hash(genesis_raw, genesis_hash) != 0) {
+		fputs("cs-genchain: cannot set up the regtest genesis\n", stderr);
+		return CS_EX_SOFTWARE;
+	}
+	cs_header_decode(genesis_raw, &genesis);
+	/* The highest height whose time still fits in 32 bits. */
+	max_height = (UINT32_MAX - genesis.time) / GENCHAIN_SPACING;
+
+	while ((c = getopt_long(argc, argv, "f:hn:", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'A':
+			if (opt.fork_count == GENCHAIN_MAX_FORKS)
+				return usage_error("too many forks (at most %d)", GENCHAIN_MAX_FORKS);
+			if (parse_uint(optarg, 0, max_height, &value) != 0)
+				return usage_error("--fork-at: '%s': not a height from 0 to %" PRIu32, optarg,
+				    max_height);
+			fork = &opt.forks[opt.fork_count++];
+			memset(fork, 0, sizeof(*fork));
+			fork->at = (uint32_t)value;
+			break;
+		case 'B':
+			if (fork == NULL || fork->has_bits)
+				return usage_error("--fork-bits must follow its own --fork-at");
+			if (parse_bits(optarg, &fork->bits) != 0 || !bits_usable(fork->bits, &pow_limit))
+				return usage_error("--fork-bits: '%s': not hex compact bits for a target "
+						   "from 2^236 (1e100000) to the regtest limit (207fffff)",
+				    optarg);
+			fork->has_bits = true;
+			break;
+		case 'L':
+			if (fork == NULL || fork->len != 0)
+				return usage_error("--fork-len must follow its own --fork-at");
+			if (parse_uint(optarg, 1, max_height, &value) != 0)
+				return usage_error("--fork-len: '%s': not a length from 1 to %" PRIu32, optarg,
+				    max_height);
+			fork->len = (uint32_t)value;
+			break;
+		case 'S':
+			if (parse_uint(optarg, 0, UINT64_MAX, &opt.seed) != 0)
+				return usage_error("--seed: '%s': not a number from 0 to %" PRIu64, optarg,
+				    (uint64_t)UINT64_MAX);
+			break;
+		case 'X':
+			opt.shuffle = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "raw") == 0)
+				opt.format = FORMAT_RAW;
+			else if (strcmp(optarg, "hex") == 0)
+				opt.format = FORMAT_HEX;
+			else
+				return usage_error("-f: '%s': unknown format (raw, hex)", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) != 0 || ferror(stdout) ? write_error() : CS_EX_OK;
+		case 'n':
+			if (parse_uint(optarg, 0, max_height, &value) != 0)
+				return usage_error("-n: '%s': not a count from 0 to %" PRIu32, optarg, max_height);
+			opt.count = (uint32_t)value;
+			break;
+		default:
+			usage(stderr);
+			return CS_EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	total = opt.count;
+	for (size_t f = 0; f < opt.fork_count; f++) {
+		const struct fork *check = &opt.forks[f];
+
+		if (check->len == 0)
+			return usage_error("--fork-at %" PRIu32 ": missing --fork-len", check->at);
+		if (check->at > opt.count)
+			return usage_error("--fork-at %" PRIu32 ": above the main chain's last height %" PRIu32,
+			    check->at, opt.count);
+		if ((uint64_t)check->at + check->len > max_height)
+			return usage_error("--fork-at %" PRIu32 " --fork-len %" PRIu32
+					   ": ends above height %" PRIu32,
+			    check->at, check->len, max_height);
+		total += check->len;
+	}
+	out.format = opt.format;
+	if (opt.shuffle) {
+		if (total > GENCHAIN_SHUFFLE_MAX)
+			return usage_error("--shuffle: %" PRIu64 " headers: at most %u can be shuffled", total,
+			    GENCHAIN_SHUFFLE_MAX);
+		out.all = malloc(total == 0 ? 1 : (size_t)total * CS_HEADER_SIZE);
+		if (out.all == NULL) {
+			fprintf(stderr, "cs-genchain: cannot allocate %" PRIu64 " headers: %s\n", total,
+			    strerror(errno));
+			return CS_EX_SOFTWARE;
+		}
+	}
+
+	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
+	rc = generate(&opt, &genesis, genesis_hash, &pow_limit, &out);
+	free(out.all);
+	if (rc == -1)
+		return write_error();
+	if (rc != 0) {
+		fputs("cs-genchain: cannot mine a header (sha256 failed or no nonce met the target)\n", stderr);
+		return rc;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)
+		return write_error();
+	return CS_EX_OK;
+}
