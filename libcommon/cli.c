@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned fo
 {
 	const char *env = getenv("CS_WAIT");
 
+	/* A closed pipe downstream shows as EPIPE, and output stops quietly. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(cli, 0, sizeof(*cli));
 	cli->prog = prog;
 	cli->usage = usage;

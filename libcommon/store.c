@@ -71,7 +71,7 @@ options_create(struct cs_store *s)
 	s->filter = leveldb_filterpolicy_create_bloom(10);
 	leveldb_options_set_cache(s->options, s->cache);
 	leveldb_options_set_filter_policy(s->options, s->filter);
-	leveldb_options_set_write_buffer_size(s->options, 16 << 20);
+	leveldb_options_set_write_buffer_size(s->options, 4 << 20);
 	leveldb_options_set_max_file_size(s->options, 8 << 20);
 	leveldb_options_set_compression(s->options, leveldb_snappy_compression);
 	s->read = leveldb_readoptions_create();
