@@ -77,7 +77,8 @@ bench: deps all
 
 lint:
 	mandoc -Tlint -Wwarning $(MANPAGES)
-	sh -n completions/*.bash
+	for f in completions/*.bash; do bash -n $$f || exit 1; done
+	zsh -n completions/_cs
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \

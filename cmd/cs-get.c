@@ -22,6 +22,13 @@ static const char usage_text[] =
 
 enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE };
 
+static const char options_text[] =
+    "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
+    "  -n, --height HEIGHT   the main-chain entry at HEIGHT (repeatable)\n"
+    "  --range A..B          main-chain heights A to B (A.. and ..B open)\n"
+    "  --last N              the newest N main-chain entries, oldest first\n"
+    "  --body                print bodies too\n";
+
 static const struct option long_options[] = {
 	{ "body", no_argument, NULL, OPT_BODY },
 	{ "format", required_argument, NULL, 'f' },
@@ -228,6 +235,7 @@ main(int argc, char *argv[])
 	int opt, rc = 0, modes;
 
 	cs_cli_init(&g.cli, "cs-get", usage_text, CS_FORMATS_OUTPUT);
+	cs_cli_set_options(&g.cli, options_text);
 	g.how.branchlen = -1;
 	while ((opt = getopt_long(argc, argv, "f:n:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {

@@ -21,6 +21,13 @@ static const char usage_text[] =
 
 enum { OPT_GENESIS = 256, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT };
 
+static const char options_text[] =
+    "  --network NET         mainnet (default), testnet3, testnet4, signet or regtest\n"
+    "  --genesis HEX         a custom chain from this 80-byte genesis header\n"
+    "  --pow-limit BITS      with --genesis: the proof-of-work limit (compact, hex)\n"
+    "  --opaque              an opaque chain; the genesis entry is read on stdin\n"
+    "  -f, --format FORMAT   with --opaque: cbor (default) or json\n";
+
 static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "genesis", required_argument, NULL, OPT_GENESIS },
@@ -126,6 +133,7 @@ main(int argc, char *argv[])
 	int opt, rc;
 
 	cs_cli_init(&cli, "cs-init", usage_text, 1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON);
+	cs_cli_set_options(&cli, options_text);
 	cli.format = CS_FORMAT_CBOR;
 	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {

@@ -20,6 +20,10 @@ static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--kee
 
 enum { OPT_KEEP_GOING = 256 };
 
+static const char options_text[] =
+    "  -f, --format FORMAT   input: cbor (default), json, hex, raw or blk\n"
+    "  --keep-going          skip bad records, report each, exit 65 at the end\n";
+
 static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
@@ -180,6 +184,7 @@ main(int argc, char *argv[])
 	int opt, rc = 0, i;
 
 	cs_cli_init(&p.cli, "cs-put", usage_text, CS_FORMATS_INPUT);
+	cs_cli_set_options(&p.cli, options_text);
 	p.cli.format = CS_FORMAT_CBOR;
 	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (opt == OPT_KEEP_GOING)

@@ -15,6 +15,10 @@ static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all
 
 enum { OPT_ALL = 256 };
 
+static const char options_text[] =
+    "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
+    "  -a, --all             every chain tip, with its branch length\n";
+
 static const struct option long_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "format", required_argument, NULL, 'f' },
@@ -104,6 +108,7 @@ main(int argc, char *argv[])
 	int opt, rc;
 
 	cs_cli_init(&cli, "cs-tip", usage_text, CS_FORMATS_OUTPUT);
+	cs_cli_set_options(&cli, options_text);
 	while ((opt = getopt_long(argc, argv, "af:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (opt == OPT_ALL || opt == 'a')
 			all = true;

@@ -63,6 +63,20 @@ cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...)
 	exit(CS_EX_USAGE);
 }
 
+void
+cs_cli_set_options(struct cs_cli *cli, const char *options)
+{
+	cli->options = options;
+}
+
+static const char common_options[] =
+    "  -s, --store DIR       the store (default $CS_STORE, else ./chainstore)\n"
+    "  -w, --wait SECONDS    wait this long for a busy store (default 10, $CS_WAIT)\n"
+    "  -q, --quiet           no summary on standard error\n"
+    "  -v, --verbose         say more\n"
+    "  -h, --help            this help\n"
+    "  -V, --version         the version\n";
+
 int
 cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 {
@@ -74,6 +88,7 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 		return 1;
 	case 'h':
 		print_usage(cli, stdout);
+		printf("\noptions:\n%s%s", cli->options ? cli->options : "", common_options);
 		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
 	case 'q':
 		cli->quiet = true;

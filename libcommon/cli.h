@@ -32,10 +32,14 @@ struct cs_cli {
 	enum cs_format format;
 	unsigned formats; /* what -f accepts */
 	const char *usage;
+	const char *options; /* the command's own option lines, for -h */
 };
 
 /* prog: "cs-put"; usage: the SYNOPSIS lines without "usage: ". */
 void cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats);
+/* -h prints the usage, then these option lines (one "  -x, --long ARG  what"
+ * a line), then the common options: bash-completion's _parse_help reads them. */
+void cs_cli_set_options(struct cs_cli *cli, const char *options);
 /* Handles a common option (and -f). Returns 1 when handled, 0 when the
  * option is the command's own, or exits: -h and -V exit 0, a bad value or
  * unknown option prints usage and exits 64. */
