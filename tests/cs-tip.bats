@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# cs-tip: the active tip; --all every chain tip; the store lock.
+
+load test_helper
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	# a lock holder started by a test
+	if [[ -n ${holder:-} ]]; then
+		kill "$holder" 2>/dev/null || true
+		wait "$holder" 2>/dev/null || true
+	fi
+}
+
+# reorg_store: the btcd reorg chain, 0..4 then 3A 4A 5A.
+reorg_store() {
+	cs-init -q &&
+		cs-put -q -f blk "$REORG/blk_0_to_4.dat" &&
+		cs-put -q -f blk "$REORG/blk_3A.dat" "$REORG/blk_4A.dat" "$REORG/blk_5A.dat"
+}
+
+# hold_lock SECONDS: hold the store's lock with flock(1) for SECONDS, in the
+# background; returns once it is held.
+hold_lock() {
+	flock "$CS_STORE/lock" sleep "$1" 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+}
+
+@test "cs-tip -f json: the tip of mainnet 0..10236" {
+	init_mainnet_10k
+	run -0 --separate-stderr cs-tip -f json
+	assert_err_empty
+	assert_equal "${#lines[@]}" 1
+	assert_json .hash "$HASH_10236"
+	assert_json .height 10236
+	assert_json .chainwork "$CW_10236"
+	assert_json .status main
+	assert_json .header "$(header_hex "$MAINNET" 10236)"
+	assert_json 'keys | join(" ")' "chainwork hash header height status"
+}
+
+@test "cs-tip -f cbor: one map, hash in internal order, chainwork tag 2" {
+	init_mainnet_10k
+	cs-tip -f cbor >tip.cbor
+	run -0 cbor_keys tip.cbor
+	assert_output "chainwork hash header height status"
+	run -0 cbor2json tip.cbor
+	assert_equal "${#lines[@]}" 1
+	assert_json .hash "$(reverse_hex "$HASH_10236")"
+	assert_json .header "$(header_hex "$MAINNET" 10236)"
+	assert_json .height 10236
+	assert_json .status main
+	assert_json .chainwork $((16#27fd27fd27fd))
+	run -0 xxd -p -c 1000 tip.cbor
+	assert_output --partial 69636861696e776f726bc24627fd27fd27fd
+	# default when stdout is not a terminal
+	cs-tip >default.cbor
+	cmp tip.cbor default.cbor
+}
+
+@test "cs-tip -f hex: the tip header as in the shipped file" {
+	init_mainnet_10k
+	run -0 cs-tip -f hex
+	assert_output "$(header_hex "$MAINNET" 10236)"
+}
+
+@test "cs-tip -f raw: the tip's 80 bytes" {
+	init_mainnet_10k
+	cs-tip -f raw >tip.bin
+	headers "$MAINNET" 10236 10236 >want.bin
+	cmp tip.bin want.bin
+}
+
+@test "cs-tip -f text: HEIGHT HASH STATUS CHAINWORK" {
+	init_mainnet_10k
+	run -0 cs-tip -f text
+	assert_output --regexp "^ *10236 +$HASH_10236 +main +27fd27fd27fd\$"
+}
+
+@test "cs-tip: a fresh store's tip is its genesis" {
+	run -0 cs-init -q --network testnet3
+	run -0 cs-tip -f json
+	assert_json .hash "$GENESIS_TESTNET3"
+	assert_json .height 0
+	assert_json .chainwork "$CW_GENESIS"
+}
+
+@test "cs-tip --all: one tip on a chain without forks" {
+	init_mainnet_10k
+	run -0 cs-tip --all -f json
+	assert_equal "${#lines[@]}" 1
+	assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$HASH_10236 10236 main 0"
+}
+
+@test "cs-tip --all: btcd reorg: 5A active, old tip 4 a fork of branch length 2" {
+	reorg_store
+	run -0 cs-tip -f json
+	assert_json .hash "$REORG_HASH_5A"
+	run -0 cs-tip --all -f json
+	assert_equal "${#lines[@]}" 2
+	output=${lines[0]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_5A 5 main 0"
+	output=${lines[1]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_4 4 fork 2"
+	output=${lines[1]} assert_json .header "$(grep "^blk_0_to_4.dat,4," "$REORG/headers.csv" | cut -d, -f5)"
+}
+
+@test "cs-tip --all -f cbor: entries plus branchlen" {
+	reorg_store
+	cs-tip --all -f cbor >tips.cbor
+	run -0 cbor_keys tips.cbor
+	assert_output "branchlen chainwork hash header height status
+branchlen chainwork hash header height status"
+	run -0 cbor2json tips.cbor
+	output=${lines[1]} assert_json '[.hash, .branchlen, .status] | join(" ")' "$(reverse_hex "$REORG_HASH_4") 2 fork"
+}
+
+@test "cs-tip --all -f text: BRANCHLEN after STATUS" {
+	reorg_store
+	run -0 cs-tip --all -f text
+	assert_line --index 0 --regexp "^ *5 +$REORG_HASH_5A +main +0 +[0-9a-f]+\$"
+	assert_line --index 1 --regexp "^ *4 +$REORG_HASH_4 +fork +2 +[0-9a-f]+\$"
+}
+
+@test "cs-tip: busy store: -w 0.5 exits 75 with 'store busy'" {
+	run -0 cs-init -q
+	hold_lock 3
+	start=$(date +%s%N)
+	run -75 --separate-stderr cs-tip -w 0.5 -f json
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	assert_output ''
+	assert_err_contains 'cs-tip: store busy'
+	((elapsed >= 400 && elapsed < 2500)) || fail "waited $elapsed ms for -w 0.5"
+	# $CS_WAIT is the default for -w
+	CS_WAIT=0.2 run -75 --separate-stderr cs-tip -f json
+	assert_err_contains 'store busy'
+}
+
+@test "cs-tip: -w 3 succeeds when the holder lets go after 1 s" {
+	run -0 cs-init -q
+	hold_lock 1
+	run -0 cs-tip -w 3 -f json
+	assert_json .hash "$GENESIS_MAINNET"
+}
+
+@test "cs-tip: a bad --wait value is a usage error" {
+	run -0 cs-init -q
+	run -64 cs-tip -w abc -f json
+	run -64 cs-tip -w -1 -f json
+}
+
+@test "cs-tip: missing store: 66" {
+	run -66 --separate-stderr cs-tip -f json
+	assert_output ''
+	assert_err_contains "$CS_STORE"
+	[[ ! -e $CS_STORE ]]
+}
+
+@test "cs-tip -h, -V, unknown option" {
+	run -0 --separate-stderr cs-tip -h
+	assert_output --regexp '^usage: cs-tip '
+	assert_output --partial '--all'
+	assert_err_empty
+	run -0 cs-tip -V
+	assert_output --regexp '^cs-tip [0-9]+\.[0-9]+\.[0-9]+$'
+	run -64 --separate-stderr cs-tip --bogus
+	assert_output ''
+	assert_err_contains 'usage: cs-tip'
+}

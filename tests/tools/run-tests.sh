@@ -1,0 +1,79 @@
+#!/bin/sh
+# run-tests.sh - run the unit tests (tests/unit/bin/test_*, TAP) and the bats
+# suite (tests/*.bats), from the repository root, with the repository's bin/
+# first on PATH. Prints the TAP streams as they come, then as its last line
+# "N passed, N failed" (", N skipped" when some were skipped).
+# Exit status 0 only when nothing failed.
+
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd) || exit 70
+cd "$root" || exit 70
+PATH="$root/bin:$root/tests/tools/bin:$PATH"
+export PATH
+
+passed=0
+failed=0
+skipped=0
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-run-tests.XXXXXX") || exit 70
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# count_tap FILE STATUS NAME: add FILE's TAP results to the totals. A program
+# that fails without reporting a failing test (crash, bad plan) counts as one
+# failure, and so does a TAP plan that does not match the tests seen.
+count_tap() {
+	counts=$(awk '
+		/^ok / {
+			if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) s++; else p++; n++; next }
+		/^not ok / {
+			if ($0 ~ /#[ \t]*[Tt][Oo][Dd][Oo]/) s++; else f++; n++; next }
+		/^Bail out!/ { bail = 1 }
+		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan = $0 + 0; hasplan = 1 }
+		END {
+			if (bail || (hasplan && plan != n)) f++
+			printf "%d %d %d\n", p, f, s
+		}' "$1")
+	set -- "$@" $counts
+	# $1 file, $2 status, $3 name, $4 passed, $5 failed, $6 skipped
+	if [ "$2" -ne 0 ] && [ "$5" -eq 0 ]; then
+		echo "# $3 exited with status $2"
+		set -- "$1" "$2" "$3" "$4" 1 "$6"
+	fi
+	passed=$((passed + $4))
+	failed=$((failed + $5))
+	skipped=$((skipped + $6))
+}
+
+for t in tests/unit/bin/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	echo "# $t"
+	"$t" >"$tmp/unit.tap" 2>"$tmp/unit.err"
+	status=$?
+	cat "$tmp/unit.tap"
+	sed 's/^/# /' "$tmp/unit.err"
+	count_tap "$tmp/unit.tap" "$status" "$t"
+done
+
+if command -v bats >/dev/null 2>&1; then
+	set -- tests/*.bats
+	if [ -e "$1" ]; then
+		echo "# bats tests/*.bats"
+		# tee so that a long run shows its progress
+		{ bats --formatter tap "$@" 2>&1; echo $? >"$tmp/bats.status"; } |
+			tee "$tmp/bats.tap"
+		status=$(cat "$tmp/bats.status")
+		count_tap "$tmp/bats.tap" "$status" bats
+	fi
+else
+	echo "# bats not found (sh tests/tools/install-deps.sh)"
+	failed=$((failed + 1))
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
