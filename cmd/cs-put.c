@@ -30,9 +30,11 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
-/* A writer holding the store this long lets go after its next commit, so
- * that a command typed by hand gets in (SPEC §4). */
-#define HOLD_MS 500
+/* A writer lets go after a commit when another command waits for the store
+ * (SPEC §4: a cs-tip typed by hand answers within about a second), and in
+ * any case after holding it this long, for waiters that do not say so
+ * (flock(1) from a shell). */
+#define HOLD_MS 2000
 
 struct put {
 	struct cs_cli cli;
@@ -78,6 +80,16 @@ commit(struct put *p, bool release, struct cs_error *err)
 	if (release)
 		cs_store_release(&p->store);
 	return rc;
+}
+
+/* After letting go, give the waiting commands the store before asking for
+ * it again: wait (a bounded while) until none says it waits. */
+static void
+let_waiters_in(struct put *p)
+{
+	sched_yield();
+	for (int i = 0; i < 1000 && cs_lock_wanted(&p->store.lock); i++)
+		usleep(1000);
 }
 
 /* Imports one input; returns 0, or the status that ends the import. */
@@ -126,15 +138,12 @@ put_input(struct put *p, const char *path, struct cs_error *err)
 		if (rc != 0)
 			break;
 		if (cs_import_batch_full(&p->import)) {
-			bool release = cs_store_held_ms(&p->store) >= HOLD_MS;
+			bool release = cs_store_held_ms(&p->store) >= HOLD_MS || cs_lock_wanted(&p->store.lock);
 
 			if ((rc = commit(p, release, err)) != 0)
 				break;
-			if (release) {
-				/* Let a waiting command take the lock before we ask again. */
-				sched_yield();
-				usleep(2000);
-			}
+			if (release)
+				let_waiters_in(p);
 		}
 		if (p->progress)
 			show_progress(p);

@@ -138,11 +138,44 @@ describe_holder(int fd, char *out, size_t len)
 	}
 }
 
+static int
+open_want(struct cs_lock *lock, const char *dir)
+{
+	char path[4096 + 8];
+
+	if (lock->want_fd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/want", dir);
+	lock->want_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	return lock->want_fd >= 0 ? 0 : -1;
+}
+
+bool
+cs_lock_wanted(struct cs_lock *lock)
+{
+	char dir[4096];
+	char *slash;
+
+	if (lock->want_fd < 0) {
+		snprintf(dir, sizeof(dir), "%s", lock->path);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*slash = '\0';
+		if (open_want(lock, dir) != 0)
+			return false;
+	}
+	if (flock(lock->want_fd, LOCK_EX | LOCK_NB) == 0) {
+		flock(lock->want_fd, LOCK_UN);
+		return false;
+	}
+	return errno == EWOULDBLOCK;
+}
+
 void
 cs_lock_init(struct cs_lock *lock, const char *command)
 {
 	memset(lock, 0, sizeof(*lock));
 	lock->fd = -1;
+	lock->want_fd = -1;
 	lock->command = command;
 }
 
@@ -162,7 +195,15 @@ cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, stru
 			return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR,
 			    "cannot open '%s': %s", lock->path, strerror(errno));
 	}
-	rc = flock_with_timeout(lock->fd, wait_seconds);
+	rc = flock(lock->fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+	if (rc == EWOULDBLOCK && wait_seconds > 0) {
+		/* Say we wait, so that a long writer lets go at its next commit. */
+		if (open_want(lock, dir) == 0)
+			flock(lock->want_fd, LOCK_SH);
+		rc = flock_with_timeout(lock->fd, wait_seconds);
+		if (lock->want_fd >= 0)
+			flock(lock->want_fd, LOCK_UN);
+	}
 	if (rc == EWOULDBLOCK) {
 		describe_holder(lock->fd, holder, sizeof(holder));
 		return cs_error_set(err, CS_EX_TEMPFAIL, "store busy: %s", holder);
@@ -197,5 +238,8 @@ cs_lock_close(struct cs_lock *lock)
 	cs_lock_release(lock);
 	if (lock->fd >= 0)
 		close(lock->fd);
+	if (lock->want_fd >= 0)
+		close(lock->want_fd);
 	lock->fd = -1;
+	lock->want_fd = -1;
 }

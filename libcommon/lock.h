@@ -20,6 +20,7 @@
 
 struct cs_lock {
 	int fd;
+	int want_fd; /* DIR/want: waiters hold it shared while they wait */
 	bool held;
 	char path[4096];
 	const char *command; /* "cs-put": written into the file while held */
@@ -30,6 +31,10 @@ void cs_lock_init(struct cs_lock *lock, const char *command);
  * wait_seconds (0: try once). Returns 0, CS_EX_TEMPFAIL, or CS_EX_IOERR. */
 int cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err);
 void cs_lock_release(struct cs_lock *lock);
+/* Whether another command is waiting for the lock: a waiter holds DIR/want
+ * shared while it waits, so a long writer can let go at its next commit
+ * instead of on a timer. Cheap: one non-blocking flock(2). */
+bool cs_lock_wanted(struct cs_lock *lock);
 void cs_lock_close(struct cs_lock *lock);
 
 #endif
