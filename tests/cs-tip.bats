@@ -3,6 +3,12 @@
 
 load test_helper
 
+setup_file() {
+	# built here once, copied by the tests that need it; a failure shows
+	# in those tests
+	build_mainnet_10k || true
+}
+
 setup() {
 	common_setup
 }

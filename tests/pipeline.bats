@@ -3,6 +3,12 @@
 
 load test_helper
 
+setup_file() {
+	# built here once, copied by the tests that need it; a failure shows
+	# in those tests
+	build_mainnet_10k || true
+}
+
 setup() {
 	common_setup
 	SRC=$BATS_TEST_TMPDIR/src
@@ -111,10 +117,21 @@ $REORG_HASH_4 fork 2"
 	run -0 cs-init -q --network testnet3
 	cs-put -q -f raw "$TESTNET3" 3>&- &
 	importer=$!
-	sleep 0.3
-	run -0 timeout 15 cs-tip -w 5 -f json
-	run -0 timeout 15 cs-get -w 5 -n 0 -f json
+	sleep 0.05
+	run -0 timeout 15 cs-tip -w 2 -f json
+	run -0 timeout 15 cs-get -w 2 -n 0 -f json
 	assert_json .hash "$GENESIS_TESTNET3"
+	wait "$importer"
+	run -0 cs-tip -f json
+	assert_json .hash "$TESTNET3_HASH_35141"
+}
+
+@test "cs-put lets go of the store while it waits for more input" {
+	run -0 cs-init -q --network testnet3
+	{ headers "$TESTNET3" 0 20000; sleep 2; headers "$TESTNET3" 20001 35141; } | cs-put -q -f raw 3>&- &
+	importer=$!
+	sleep 1
+	run -0 cs-tip -w 0.5 -f json
 	wait "$importer"
 	run -0 cs-tip -f json
 	assert_json .hash "$TESTNET3_HASH_35141"
@@ -127,4 +144,26 @@ $REORG_HASH_4 fork 2"
 	run -0 bash -c 'set -o pipefail; cs-genchain -n 300 --shuffle | cs-put -q -f raw'
 	cs-get --range 0.. -f raw >back.bin
 	cmp back.bin chain.bin
+}
+
+@test "cs-put takes the store only once input has arrived" {
+	run -0 cs-init -q
+	{ sleep 2; headers "$MAINNET" 0 100; } | cs-put -q -f raw 3>&- &
+	writer=$!
+	sleep 0.5
+	run -0 cs-tip -w 0.5 -f json
+	assert_json .height 0
+	wait "$writer"
+	run -0 cs-tip -f json
+	assert_json .height 100
+}
+
+@test "cs-get lets go of the store while its output waits for a slow reader" {
+	init_mainnet_10k
+	{ cs-get --range 0.. -f hex | { sleep 2; cat >/dev/null; }; } 3>&- &
+	reader=$!
+	sleep 0.5
+	run -0 cs-tip -w 0.5 -f json
+	assert_json .hash "$HASH_10236"
+	wait "$reader"
 }

@@ -132,19 +132,24 @@ while fp.tell() < len(data):
 ' "$1"
 }
 
+# build_mainnet_10k: the cached mainnet store of headers 0..10236 in
+# $BATS_FILE_TMPDIR, built once per .bats file (call it from setup_file).
+build_mainnet_10k() {
+	local cache=$BATS_FILE_TMPDIR/mainnet10k
+	[[ -e $cache.done ]] && return 0
+	rm -rf "$cache"
+	cs-init -q -s "$cache" || return
+	cs-put -q -s "$cache" -f raw "$MAINNET" || return
+	touch "$cache.done"
+}
+
 # init_mainnet_10k [DIR]: make DIR (default $CS_STORE) a mainnet store holding
-# the real headers 0..10236. Built once per .bats file in $BATS_FILE_TMPDIR
-# and copied, so that each test gets a fresh store cheaply.
+# the real headers 0..10236, as a copy of the cached one (cp -a), so that
+# each test gets a fresh store cheaply.
 init_mainnet_10k() {
 	local dir=${1:-$CS_STORE}
-	local cache=$BATS_FILE_TMPDIR/mainnet10k
-	if [[ ! -e $cache.done ]]; then
-		rm -rf "$cache"
-		cs-init -q -s "$cache" || return
-		cs-put -q -s "$cache" -f raw "$MAINNET" || return
-		touch "$cache.done"
-	fi
-	cp -a "$cache" "$dir"
+	build_mainnet_10k || return
+	cp -a "$BATS_FILE_TMPDIR/mainnet10k" "$dir"
 }
 
 # tip_field FIELD [cs-tip args...]: one field of cs-tip -f json.
