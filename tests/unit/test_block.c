@@ -21,26 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned tests_run;
-static unsigned tests_failed;
+#include "tap.h"
+
 static const char *data_dir = "tests/data/blocks";
-
-static void check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%s %u - ", cond ? "ok" : "not ok", tests_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static void
 diag(const char *what, const struct cs_error *err)

@@ -18,25 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static unsigned tests_run;
-static unsigned tests_failed;
-
-static void check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%s %u - ", cond ? "ok" : "not ok", tests_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 /* The locator heights of tip equal want[0..n). */
 static bool
