@@ -11,12 +11,20 @@
  * has already moved one back), then steps of 2, 4, 8, ..., then 0.
  * The fork point and --from on real stores are tested in cs-locator.bats.
  */
+#include "chain.h"
+#include "header.h"
+#include "hex.h"
 #include "locator.h"
+#include "network.h"
+#include "reader.h"
+#include "store.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -38,6 +46,102 @@ heights_are(uint32_t tip, const uint32_t *want, size_t n)
 		}
 	}
 	return true;
+}
+
+/* The btcd reorg chain (tests/data/mainnet/btcd_reorg): genesis-1-2-3-4 and
+ * 3A-4A-5A off block 2; after 5A the main chain is 0,1,2,3A,4A,5A and the old
+ * 3 and 4 are forks. Hashes from tests/data/mainnet/btcd_reorg/headers.csv. */
+#define HASH_2 "00000000952ccb1bf9b799fcd0cc654dd48363f76781f8b1c61dbf1696c39f97"
+#define HASH_OLD3 "00000000bc3589303953766cc9364130cb97bc3749bae170f476d45f1e23f850"
+#define HASH_OLD4 "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"
+#define HASH_4A "00000000551dc04c148242d1f648802577df8cf7d4e1b469211016280204a2bf"
+
+static int
+build_reorg_store(struct cs_store *s, const char *dir, struct cs_error *err)
+{
+	static const char *const files[] = { "blk_0_to_4.dat", "blk_3A.dat", "blk_4A.dat", "blk_5A.dat" };
+	const struct cs_network *net = cs_network_find("mainnet");
+	uint8_t header[CS_HEADER_SIZE];
+	struct cs_store_meta meta;
+	struct cs_import im;
+	struct cs_entry g;
+	bool existed;
+	int rc;
+
+	memset(&meta, 0, sizeof(meta));
+	memset(&g, 0, sizeof(g));
+	snprintf(meta.network, sizeof(meta.network), "mainnet");
+	memcpy(meta.magic, net->magic, 4);
+	cs_u256_from_hex(&meta.pow_limit, net->pow_limit_hex);
+	cs_hex_decode(net->genesis_hex, CS_HEADER_SIZE, header);
+	cs_header_hash(header, g.hash);
+	memcpy(meta.genesis, g.hash, 32);
+	cs_work_from_bits(cs_header_bits(header), &g.work);
+	g.chainwork = g.work;
+	g.header = header;
+	g.header_len = CS_HEADER_SIZE;
+	if ((rc = cs_store_create(s, dir, "test_locator", 0, &meta, &g, &existed, err)) != 0)
+		return rc;
+	if ((rc = cs_import_init(&im, s, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
+		char path[256];
+		struct cs_reader r;
+		struct cs_record rec;
+
+		snprintf(path, sizeof(path), "tests/data/mainnet/btcd_reorg/%s", files[i]);
+		if ((rc = cs_reader_open(&r, path, CS_FORMAT_BLK, net->magic, err)) != 0)
+			break;
+		while (rc == 0 && cs_reader_next(&r, &rec, true, err) == CS_READ_RECORD)
+			rc = cs_import_add(&im, &rec, err);
+		cs_reader_close(&r);
+		if (rc == 0)
+			rc = cs_import_commit(&im, err);
+	}
+	cs_import_free(&im);
+	return rc;
+}
+
+static void
+fork_point_tests(void)
+{
+	char dir[] = "/tmp/cs-test-locator.XXXXXX", cmd[64];
+	uint8_t loc[4][32];
+	struct cs_error err;
+	struct cs_store s;
+	uint32_t height = 99;
+	int rc;
+
+	if (mkdtemp(dir) == NULL) {
+		check(false, "fork point: cannot make a temporary directory");
+		return;
+	}
+	strcat(dir, "/s");
+	rc = build_reorg_store(&s, dir, &err);
+	check(rc == 0, "fork point: the btcd reorg store builds%s%s", rc ? ": " : "", rc ? err.message : "");
+	if (rc != 0)
+		return;
+	cs_hash_from_display(HASH_OLD4, loc[0]);
+	cs_hash_from_display(HASH_OLD3, loc[1]);
+	cs_hash_from_display(HASH_2, loc[2]);
+	rc = cs_locator_fork_point(&s, (const uint8_t(*)[32])loc, 3, &height, &err);
+	check(rc == 0 && height == 2, "fork point: fork hashes 4 and 3 skipped, block 2 found (got %u)", height);
+	cs_hash_from_display("00000000474284d20067a4d33f6a02284e6ef70764a3a26d6a5b9df52ef663dd", loc[3]);
+	rc = cs_locator_fork_point(&s, (const uint8_t(*)[32])loc + 3, 1, &height, &err);
+	check(rc == 0 && height == 3, "fork point: 3A is on the main chain after the reorg (got %u)", height);
+	memset(loc[0], 0xab, 32); /* not stored */
+	cs_hash_from_display(HASH_4A, loc[1]);
+	rc = cs_locator_fork_point(&s, (const uint8_t(*)[32])loc, 2, &height, &err);
+	check(rc == 0 && height == 4, "fork point: unknown hash skipped, 4A on the main chain (got %u)", height);
+	rc = cs_locator_fork_point(&s, (const uint8_t(*)[32])loc, 1, &height, &err);
+	check(rc == 0 && height == 0, "fork point: nothing known gives the genesis (got %u)", height);
+	rc = cs_locator_fork_point(&s, (const uint8_t(*)[32])loc, 0, &height, &err);
+	check(rc == 0 && height == 0, "fork point: an empty locator gives the genesis (got %u)", height);
+	cs_store_close(&s);
+	dir[strlen(dir) - 2] = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		check(false, "fork point: cannot remove %s", dir);
 }
 
 int
@@ -102,6 +206,7 @@ main(void)
 	check(n == 15 && small[0] == 20 && small[1] == 19 && small[2] == UINT32_MAX,
 	    "cap 2: count 15, two heights written");
 
+	fork_point_tests();
 	printf("1..%u\n", tests_run);
 	return tests_failed == 0 ? 0 : 1;
 }
