@@ -46,27 +46,6 @@ struct get {
 	int status;
 };
 
-/* Lets go of the store and writes what is computed, when there is enough
- * of it: never hold the store while blocked on a slow reader. */
-static int
-drain(struct get *g, bool always, struct cs_error *err)
-{
-	int rc;
-
-	if (!always && !cs_out_full(&g->out))
-		return 0;
-	cs_store_release(&g->store);
-	if ((rc = cs_out_flush(&g->out, err)) != 0)
-		return rc;
-	return 0;
-}
-
-static int
-hold(struct get *g, struct cs_error *err)
-{
-	return cs_store_acquire(&g->store, err);
-}
-
 static int
 print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
 {
@@ -75,7 +54,7 @@ print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
 	size_t body_len;
 	int rc;
 
-	if ((rc = hold(g, err)) != 0)
+	if ((rc = cs_store_acquire(&g->store, err)) != 0)
 		return rc;
 	rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
 	if (rc == CS_EX_NOTFOUND) {
@@ -102,7 +81,7 @@ print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
 		cs_write_entry(&g->out, &g->how, &e);
 	cs_store_free(body);
 	cs_store_free(owned);
-	return rc != 0 ? rc : drain(g, false, err);
+	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
 }
 
 static int
@@ -111,7 +90,7 @@ print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error
 	uint8_t hash[32];
 	int rc;
 
-	if ((rc = hold(g, err)) != 0)
+	if ((rc = cs_store_acquire(&g->store, err)) != 0)
 		return rc;
 	rc = cs_store_get_main(&g->store, height, hash, err);
 	if (rc == CS_EX_NOTFOUND) {
@@ -128,15 +107,13 @@ print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error
 static int
 tip_height(struct get *g, uint32_t *height, struct cs_error *err)
 {
-	uint8_t hash[32];
 	struct cs_entry e;
 	char *owned;
 	int rc;
 
-	if ((rc = hold(g, err)) != 0 || (rc = cs_store_get_tip(&g->store, hash, err)) != 0)
+	if ((rc = cs_store_acquire(&g->store, err)) != 0 ||
+	    (rc = cs_store_get_tip_entry(&g->store, &e, &owned, err)) != 0)
 		return rc;
-	if ((rc = cs_store_get_entry(&g->store, hash, &e, &owned, err)) != 0)
-		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store is corrupt: tip missing") : rc;
 	*height = e.height;
 	cs_store_free(owned);
 	return 0;
@@ -177,7 +154,7 @@ print_keys(struct get *g, struct cs_error *err)
 		enum cs_read st = cs_reader_next_key(&reader, &key, false, err);
 
 		if (st == CS_READ_WOULD_BLOCK) {
-			if ((rc = drain(g, true, err)) != 0)
+			if ((rc = cs_out_drain(&g->out, &g->store, true, err)) != 0)
 				break;
 			st = cs_reader_next_key(&reader, &key, true, err);
 		}
@@ -281,15 +258,11 @@ main(int argc, char *argv[])
 	cs_out_init(&g.out, 1);
 	cs_error_clear(&err);
 
-	/* A command reading keys takes the store once its input has arrived. */
-	if (keys)
-		rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err);
-	else
-		rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err);
-	if (rc != 0)
+	if ((rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err)) != 0)
 		goto out;
 	g.how.opaque = g.store.meta.opaque;
 	if (keys) {
+		/* A command reading keys takes the store once its input has arrived. */
 		cs_store_release(&g.store);
 		rc = print_keys(&g, &err);
 	} else if (argc > 0) {

@@ -3,6 +3,7 @@
  * peer's locator with the main-chain entries after the fork point, as
  * Bitcoin Core answers getheaders.
  */
+#include "cborio.h"
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
@@ -12,7 +13,6 @@
 #include "store.h"
 #include "writer.h"
 
-#include <cbor.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,15 +57,16 @@ write_locator(struct locator *l)
 
 	switch (l->how.format) {
 	case CS_FORMAT_CBOR: {
-		uint8_t head[9];
-		size_t n = cbor_encode_array_start(l->count, head, sizeof(head));
+		size_t room = 9 + l->count * 34;
+		uint8_t *start = cs_out_reserve(&l->out, room);
+		struct cs_cbor_cursor c = { start, start + room, false };
 
-		cs_out_write(&l->out, head, n);
-		for (size_t i = 0; i < l->count; i++) {
-			n = cbor_encode_bytestring_start(32, head, sizeof(head));
-			cs_out_write(&l->out, head, n);
-			cs_out_write(&l->out, l->hashes[i], 32);
-		}
+		if (start == NULL)
+			break;
+		cs_cbor_put_array(&c, l->count);
+		for (size_t i = 0; i < l->count; i++)
+			cs_cbor_put_bytes(&c, l->hashes[i], 32);
+		cs_out_commit(&l->out, (size_t)(c.p - start));
 		break;
 	}
 	case CS_FORMAT_JSON:
@@ -190,11 +191,9 @@ answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *er
 	if ((rc = cs_locator_fork_point(&l->store, (const uint8_t(*)[32])l->hashes, l->count, &height, err)) != 0)
 		return rc;
 	for (uint32_t n = 0; n < max && height < UINT32_MAX && !l->out.closed; n++) {
-		if (cs_out_full(&l->out)) {
-			cs_store_release(&l->store);
-			if ((rc = cs_out_flush(&l->out, err)) != 0 || (rc = cs_store_acquire(&l->store, err)) != 0)
-				return rc;
-		}
+		if ((rc = cs_out_drain(&l->out, &l->store, false, err)) != 0 ||
+		    (rc = cs_store_acquire(&l->store, err)) != 0)
+			return rc;
 		rc = cs_store_get_main(&l->store, ++height, hash, err);
 		if (rc == CS_EX_NOTFOUND)
 			return 0;

@@ -26,9 +26,8 @@ static const struct option long_options[] = {
 };
 
 struct tip {
-	uint8_t hash[32];
-	uint32_t height;
-	bool main;
+	struct cs_entry entry; /* its header points into owned */
+	char *owned;
 	long branchlen;
 };
 
@@ -52,7 +51,7 @@ collect(void *ctx, const uint8_t hash[32])
 		t->cap = cap;
 	}
 	memset(&t->v[t->n], 0, sizeof(t->v[0]));
-	memcpy(t->v[t->n++].hash, hash, 32);
+	memcpy(t->v[t->n++].entry.hash, hash, 32);
 	return 0;
 }
 
@@ -60,7 +59,7 @@ collect(void *ctx, const uint8_t hash[32])
 static int
 by_height(const void *a, const void *b)
 {
-	const struct tip *x = a, *y = b;
+	const struct cs_entry *x = &((const struct tip *)a)->entry, *y = &((const struct tip *)b)->entry;
 
 	if (x->height != y->height)
 		return x->height > y->height ? -1 : 1;
@@ -124,39 +123,32 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open(&store, cs_store_path(cli.store), cli.prog, cli.wait, &err)) != 0)
 		goto out;
 	how.opaque = store.meta.opaque;
-	if ((rc = cs_store_get_tip(&store, hash, &err)) != 0)
-		goto out;
-	if (all)
+	if (all) {
 		rc = cs_store_each_tip(&store, collect, &tips, &err);
-	else
+	} else if ((rc = cs_store_get_tip(&store, hash, &err)) == 0) {
 		rc = collect(&tips, hash);
-	for (size_t i = 0; i < tips.n && rc == 0; i++) {
-		struct cs_entry e;
-		char *owned;
-
-		if ((rc = cs_store_get_entry(&store, tips.v[i].hash, &e, &owned, &err)) != 0)
-			break;
-		tips.v[i].height = e.height;
-		tips.v[i].main = memcmp(e.hash, hash, 32) == 0;
-		if (!tips.v[i].main)
-			rc = branch_length(&store, &e, &tips.v[i].branchlen, &err);
-		cs_store_free(owned);
 	}
-	qsort(tips.v, tips.n, sizeof(tips.v[0]), by_height);
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
-		struct cs_entry e;
-		char *owned;
+		struct tip *t = &tips.v[i];
 
-		if ((rc = cs_store_get_entry(&store, tips.v[i].hash, &e, &owned, &err)) != 0)
+		memcpy(hash, t->entry.hash, 32);
+		if ((rc = cs_store_get_entry(&store, hash, &t->entry, &t->owned, &err)) != 0)
 			break;
+		if (!t->entry.main)
+			rc = branch_length(&store, &t->entry, &t->branchlen, &err);
+	}
+	if (rc == 0)
+		qsort(tips.v, tips.n, sizeof(tips.v[0]), by_height);
+	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		if (all)
 			how.branchlen = tips.v[i].branchlen;
-		cs_write_entry(&out, &how, &e);
-		cs_store_free(owned);
+		cs_write_entry(&out, &how, &tips.v[i].entry);
 	}
 out:
 	/* Let go of the store before writing: the reader may be slow. */
 	cs_store_close(&store);
+	for (size_t i = 0; i < tips.n; i++)
+		cs_store_free(tips.v[i].owned);
 	free(tips.v);
 	if (rc == CS_EX_NOTFOUND)
 		rc = cs_error_set(&err, CS_EX_IOERR, "store is corrupt: a tip entry is missing");

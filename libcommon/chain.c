@@ -160,13 +160,9 @@ load_tip(struct cs_import *im, struct cs_error *err)
 
 	if (im->tip_loaded)
 		return 0;
-	if ((rc = cs_store_get_tip(im->store, im->tip, err)) != 0)
+	if ((rc = cs_store_get_tip_entry(im->store, &e, &owned, err)) != 0)
 		return rc;
-	rc = cs_store_get_entry(im->store, im->tip, &e, &owned, err);
-	if (rc == CS_EX_NOTFOUND)
-		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: tip entry missing", im->store->dir);
-	if (rc != 0)
-		return rc;
+	memcpy(im->tip, e.hash, 32);
 	im->tip_height = e.height;
 	im->tip_work = e.chainwork;
 	cs_store_free(owned);
@@ -306,7 +302,7 @@ add_duplicate(struct cs_import *im, const struct cs_record *rec, const struct de
 		im->stats.duplicates++;
 		return 0;
 	}
-	if ((rc = cs_store_get_entry(im->store, d->hash, &e, &owned, err)) != 0)
+	if ((rc = cs_store_read_entry(im->store, d->hash, &e, &owned, err)) != 0)
 		return rc;
 	if (im->store->meta.opaque &&
 	    (e.header_len != rec->header_len || memcmp(e.header, rec->header, e.header_len) != 0)) {
@@ -490,7 +486,7 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 		struct cs_entry e;
 		char *owned;
 
-		rc = cs_store_get_entry(im->store, d.prev, &e, &owned, err);
+		rc = cs_store_read_entry(im->store, d.prev, &e, &owned, err);
 		if (rc == CS_EX_NOTFOUND)
 			return hold_orphan(im, rec, &d, err);
 		if (rc != 0)
@@ -539,7 +535,7 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 		if (p != NULL) {
 			memcpy(cur, p->prev, 32);
 		} else {
-			rc = cs_store_get_entry(im->store, cur, &e, &owned, err);
+			rc = cs_store_read_entry(im->store, cur, &e, &owned, err);
 			if (rc != 0)
 				return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR,
 								  "store '%s' is corrupt: broken parent link",
@@ -550,13 +546,8 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 		}
 		height--;
 	}
-	if (height < im->tip_height && memcmp(im->tip, im->best, 32) != 0) {
-		/* The old tip was not an ancestor of the new one. */
-		uint8_t old_at_fork[32];
-
-		if (cs_store_get_main(im->store, im->tip_height, old_at_fork, err) == 0)
-			im->stats.reorgs++;
-	}
+	/* A heavier but shorter branch: the old heights above it leave the
+	 * index (h > best_height stops the loop should h wrap). */
 	for (uint32_t h = im->best_height + 1; h <= im->tip_height && h > im->best_height; h++) {
 		cs_store_height_key(key, h);
 		leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));

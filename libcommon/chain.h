@@ -24,7 +24,7 @@
 #include <leveldb/c.h>
 
 struct cs_import_stats {
-	uint64_t read, added, duplicates, bodies, rejected, reorgs;
+	uint64_t read, added, duplicates, bodies, rejected;
 };
 
 struct cs_pending;

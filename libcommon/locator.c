@@ -59,20 +59,15 @@ cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[32],
     struct cs_error *err)
 {
 	uint32_t heights[CS_LOCATOR_MAX];
-	uint8_t tip[32];
 	struct cs_entry e;
 	char *owned = NULL;
 	size_t n;
 	int rc;
 
 	*count = 0;
-	if (from == NULL) {
-		if ((rc = cs_store_get_tip(s, tip, err)) != 0)
-			return rc;
-		from = tip;
-	}
-	if ((rc = cs_store_get_entry(s, from, &e, &owned, err)) != 0)
-		return from == tip ? corrupt(err, rc, "tip missing") : rc;
+	rc = from == NULL ? cs_store_get_tip_entry(s, &e, &owned, err) : cs_store_get_entry(s, from, &e, &owned, err);
+	if (rc != 0)
+		return rc;
 	n = cs_locator_heights(e.height, heights, CS_LOCATOR_MAX);
 	if (n > CS_LOCATOR_MAX) {
 		cs_store_free(owned);
@@ -108,17 +103,14 @@ int
 cs_locator_fork_point(struct cs_store *s, const uint8_t (*hashes)[32], size_t count, uint32_t *height,
     struct cs_error *err)
 {
-	uint8_t tip_hash[32];
 	struct cs_entry tip, e;
 	char *tip_owned = NULL, *owned;
 	bool found = false;
 	int rc;
 
 	*height = 0;
-	if ((rc = cs_store_get_tip(s, tip_hash, err)) != 0)
+	if ((rc = cs_store_get_tip_entry(s, &tip, &tip_owned, err)) != 0)
 		return rc;
-	if ((rc = cs_store_get_entry(s, tip_hash, &tip, &tip_owned, err)) != 0)
-		return corrupt(err, rc, "tip missing");
 	for (size_t i = 0; i < count && !found && rc == 0; i++) {
 		rc = cs_store_get_entry(s, hashes[i], &e, &owned, err);
 		if (rc == CS_EX_NOTFOUND) {

@@ -112,6 +112,15 @@ cs_out_flush(struct cs_out *out, struct cs_error *err)
 }
 
 int
+cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err)
+{
+	if (!always && !cs_out_full(out))
+		return 0;
+	cs_store_release(store);
+	return cs_out_flush(out, err);
+}
+
+int
 cs_out_finish(struct cs_out *out, struct cs_error *err)
 {
 	int rc = cs_out_flush(out, err);

@@ -12,6 +12,7 @@
 #define CS_OUTPUT_H
 
 #include "error.h"
+#include "store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +38,11 @@ uint8_t *cs_out_reserve(struct cs_out *out, size_t n);
 void cs_out_commit(struct cs_out *out, size_t n);
 bool cs_out_full(const struct cs_out *out);
 int cs_out_flush(struct cs_out *out, struct cs_error *err);
+/* When the buffer holds a chunk (or always), lets go of the store and
+ * writes the buffer out: never hold the store while blocked on a slow
+ * reader. The caller takes the store again (cs_store_acquire) when it next
+ * needs it. */
+int cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err);
 /* Flushes and closes: the last word on stdout before exit. */
 int cs_out_finish(struct cs_out *out, struct cs_error *err);
 

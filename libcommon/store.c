@@ -416,10 +416,10 @@ cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct 
 }
 
 int
-cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
+cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
     struct cs_error *err)
 {
-	uint8_t key[33], main_hash[32];
+	uint8_t key[33];
 	size_t vlen;
 	int rc;
 
@@ -432,6 +432,18 @@ cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *
 		*owned = NULL;
 		return corrupt_entry(s, hash, err);
 	}
+	return 0;
+}
+
+int
+cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
+    struct cs_error *err)
+{
+	uint8_t main_hash[32];
+	int rc;
+
+	if ((rc = cs_store_read_entry(s, hash, e, owned, err)) != 0)
+		return rc;
 	rc = cs_store_get_main(s, e->height, main_hash, err);
 	if (rc != 0 && rc != CS_EX_NOTFOUND) {
 		leveldb_free(*owned);
@@ -440,6 +452,22 @@ cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *
 	}
 	e->main = rc == 0 && memcmp(main_hash, hash, 32) == 0;
 	return 0;
+}
+
+int
+cs_store_get_tip_entry(struct cs_store *s, struct cs_entry *e, char **owned, struct cs_error *err)
+{
+	uint8_t hash[32];
+	int rc;
+
+	*owned = NULL;
+	if ((rc = cs_store_get_tip(s, hash, err)) != 0)
+		return rc;
+	rc = cs_store_read_entry(s, hash, e, owned, err);
+	if (rc == CS_EX_NOTFOUND)
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: tip entry missing", s->dir);
+	e->main = true;
+	return rc;
 }
 
 int

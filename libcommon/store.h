@@ -78,9 +78,14 @@ void cs_store_close(struct cs_store *s);
 void cs_store_free(void *owned);
 
 /* Entry by hash: CS_EX_NOTFOUND when absent. e->header points into *owned.
- * e->main is filled. */
+ * cs_store_get_entry fills e->main (one more read: the height index);
+ * cs_store_read_entry leaves it false, for walks that need only links. */
 int cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
     struct cs_error *err);
+int cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
+    struct cs_error *err);
+/* The active tip's entry (main); a missing one is a corrupt store. */
+int cs_store_get_tip_entry(struct cs_store *s, struct cs_entry *e, char **owned, struct cs_error *err);
 /* Whether an entry exists (no value copy). */
 int cs_store_has_entry(struct cs_store *s, const uint8_t hash[32], bool *exists, struct cs_error *err);
 int cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct cs_error *err);
