@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "exit.h"
+#include "genesis.h"
 #include "header.h"
 #include "hex.h"
 #include "network.h"
@@ -37,44 +38,6 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
-/* A Bitcoin genesis from its header hex: hash, work, and the limit it meets. */
-static int
-bitcoin_genesis(const char *hex, const char *pow_limit_bits, const char *limit_hex, struct cs_store_meta *meta,
-    struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err)
-{
-	enum cs_pow_result pow;
-	bool negative, overflow;
-
-	if (strlen(hex) != 2 * CS_HEADER_SIZE || cs_hex_decode(hex, CS_HEADER_SIZE, header) != 0)
-		return cs_error_set(err, CS_EX_DATAERR, "genesis is not an 80-byte header in hex (160 digits)");
-	memset(e, 0, sizeof(*e));
-	cs_header_hash(header, e->hash);
-	memcpy(e->prev, cs_header_prev(header), 32);
-	cs_work_from_bits(cs_header_bits(header), &e->work);
-	e->chainwork = e->work;
-	e->header = header;
-	e->header_len = CS_HEADER_SIZE;
-	memcpy(meta->genesis, e->hash, 32);
-	if (limit_hex != NULL) {
-		cs_u256_from_hex(&meta->pow_limit, limit_hex);
-	} else if (pow_limit_bits != NULL) {
-		char *end;
-		unsigned long bits = strtoul(pow_limit_bits, &end, 16);
-
-		if (*pow_limit_bits == '\0' || *end != '\0' || bits > 0xffffffffUL)
-			return cs_error_set(err, CS_EX_USAGE, "bad pow limit '%s': not compact bits in hex", pow_limit_bits);
-		cs_compact_decode((uint32_t)bits, &meta->pow_limit, &negative, &overflow);
-		if (negative || overflow || cs_u256_is_zero(&meta->pow_limit))
-			return cs_error_set(err, CS_EX_USAGE, "bad pow limit '%s': not a valid target", pow_limit_bits);
-	} else {
-		cs_compact_decode(cs_header_bits(header), &meta->pow_limit, &negative, &overflow);
-	}
-	pow = cs_pow_check(e->hash, cs_header_bits(header), &meta->pow_limit);
-	if (pow != CS_POW_OK)
-		return cs_error_set(err, CS_EX_DATAERR, "genesis: %s", cs_pow_result_message(pow));
-	return 0;
-}
-
 /* An opaque genesis: the first entry on standard input. */
 static int
 opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta *meta, struct cs_entry *e,
@@ -87,33 +50,12 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 		return rc;
 	switch (cs_reader_next(r, &rec, true, err)) {
 	case CS_READ_RECORD:
-		break;
+		return cs_genesis_opaque(&rec, meta, e, err);
 	case CS_READ_END:
 		return cs_error_set(err, CS_EX_DATAERR, "no genesis entry on standard input");
 	default:
 		return err->code;
 	}
-	if (!rec.has_hash || !rec.has_header)
-		return cs_error_set(err, CS_EX_DATAERR, "item 1 at byte 0: genesis entry needs hash and header");
-	memset(e, 0, sizeof(*e));
-	memcpy(e->hash, rec.hash, 32);
-	if (rec.has_prev)
-		memcpy(e->prev, rec.prev, 32);
-	if (rec.has_work)
-		e->work = rec.work;
-	else
-		cs_u256_set_u64(&e->work, 1);
-	e->chainwork = e->work;
-	e->header = rec.header;
-	e->header_len = rec.header_len;
-	if (rec.has_body) {
-		e->body = rec.body;
-		e->body_len = rec.body_len;
-		e->flags = CS_ENTRY_HAS_BODY;
-	}
-	memcpy(meta->genesis, e->hash, 32);
-	meta->opaque = true;
-	return 0;
 }
 
 int
@@ -163,22 +105,14 @@ main(int argc, char *argv[])
 	if (network != NULL && (net = cs_network_find(network)) == NULL)
 		cs_cli_usage_error(&cli, "unknown network '%s'", network);
 
-	memset(&meta, 0, sizeof(meta));
 	memset(&reader, 0, sizeof(reader));
 	cs_error_clear(&err);
-	if (opaque) {
-		snprintf(meta.network, sizeof(meta.network), "opaque");
+	if (opaque)
 		rc = opaque_genesis(cli.format, &reader, &meta, &genesis, &err);
-	} else if (genesis_hex != NULL) {
-		snprintf(meta.network, sizeof(meta.network), "custom");
-		rc = bitcoin_genesis(genesis_hex, pow_limit, NULL, &meta, &genesis, header, &err);
-	} else {
-		if (net == NULL)
-			net = cs_network_find("mainnet");
-		snprintf(meta.network, sizeof(meta.network), "%s", net->name);
-		memcpy(meta.magic, net->magic, 4);
-		rc = bitcoin_genesis(net->genesis_hex, NULL, net->pow_limit_hex, &meta, &genesis, header, &err);
-	}
+	else if (genesis_hex != NULL)
+		rc = cs_genesis_custom(genesis_hex, pow_limit, &meta, &genesis, header, &err);
+	else
+		rc = cs_genesis_network(net != NULL ? net : cs_network_find("mainnet"), &meta, &genesis, header, &err);
 	if (rc == CS_EX_USAGE)
 		cs_cli_usage_error(&cli, "%s", err.message);
 	if (rc == 0)

@@ -26,19 +26,20 @@ struct cs_pending {
 	bool used, has_body;
 };
 
-/* A record waiting for its parent, with its own copy of its bytes. */
-struct cs_orphan {
-	struct cs_orphan *next;
-	struct cs_record rec;
-	uint8_t hash[32];
-	uint8_t data[]; /* header, then body */
-};
-
 /* What a record says once the store's profile has read it. */
 struct derived {
 	uint8_t hash[32];
 	uint8_t prev[32];
 	struct cs_u256 work;
+};
+
+/* A record waiting for its parent, with its own copy of its bytes and what
+ * was derived from it when it arrived. */
+struct cs_orphan {
+	struct cs_orphan *next;
+	struct cs_record rec;
+	struct derived d;
+	uint8_t data[]; /* header, then body */
 };
 
 static uint64_t
@@ -189,10 +190,7 @@ derive(struct cs_import *im, const struct cs_record *rec, struct derived *d, str
 			return reject(rec, err, "entry has no prev", NULL);
 		memcpy(d->hash, rec->hash, 32);
 		memcpy(d->prev, rec->prev, 32);
-		if (rec->has_work)
-			d->work = rec->work;
-		else
-			cs_u256_set_u64(&d->work, 1);
+		cs_record_opaque_work(rec, &d->work);
 		return 0;
 	}
 	if (rec->header_len != CS_HEADER_SIZE) {
@@ -338,14 +336,14 @@ hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct deri
 	if (o == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	o->rec = *rec;
-	memcpy(o->hash, d->hash, 32);
+	o->d = *d;
 	memcpy(o->data, rec->header, rec->header_len);
 	o->rec.header = o->data;
 	if (rec->has_body) {
 		memcpy(o->data + rec->header_len, rec->body, rec->body_len);
 		o->rec.body = o->data + rec->header_len;
 	}
-	/* Its own derived values are recomputed on connect; keep prev for lookup. */
+	/* The parent, for the "unknown parent" report at the end of input. */
 	memcpy(o->rec.prev, d->prev, 32);
 	o->rec.has_prev = true;
 	o->next = im->orphans[b];
@@ -364,7 +362,7 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 	for (; *link != NULL; link = &(*link)->next) {
 		struct cs_orphan *o = *link;
 
-		if (memcmp(o->rec.prev, parent, 32) == 0) {
+		if (memcmp(o->d.prev, parent, 32) == 0) {
 			*link = o->next;
 			im->orphan_count--;
 			im->orphan_bytes -= o->rec.header_len + (o->rec.has_body ? o->rec.body_len : 0);
@@ -441,12 +439,7 @@ connect_orphans(struct cs_import *im, const uint8_t hash[32], struct cs_error *e
 			memcpy(parent, p->prev, 32);
 			continue;
 		}
-		memcpy(d.hash, o->hash, 32);
-		memcpy(d.prev, o->rec.prev, 32);
-		if (im->store->meta.opaque)
-			d.work = o->rec.has_work ? o->rec.work : (struct cs_u256){ { 1, 0, 0, 0 } };
-		else
-			cs_store_header_work(im->store, o->rec.header, &d.work);
+		d = o->d;
 		if (pending_find(im, d.hash) != NULL) {
 			im->stats.duplicates++;
 			free(o);

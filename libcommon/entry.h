@@ -55,4 +55,15 @@ struct cs_record {
 	const char *source; /* the input's file name; NULL for standard input */
 };
 
+/* The work of an opaque record: as given, else 1 (so that the most work is
+ * the longest chain). */
+static inline void
+cs_record_opaque_work(const struct cs_record *rec, struct cs_u256 *work)
+{
+	if (rec->has_work)
+		*work = rec->work;
+	else
+		cs_u256_set_u64(work, 1);
+}
+
 #endif

@@ -266,6 +266,16 @@ batch_meta(leveldb_writebatch_t *b, const char *name, const void *value, size_t 
 	leveldb_writebatch_put(b, name, strlen(name), value, len);
 }
 
+/* Failing to open what cs-init is creating is "cannot create" (73); a
+ * busy store stays busy (75). */
+static int
+cannot_create(int rc, struct cs_error *err)
+{
+	if (rc == CS_EX_NOINPUT || rc == CS_EX_IOERR)
+		err->code = CS_EX_CANTCREAT;
+	return err->code;
+}
+
 int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
@@ -281,10 +291,10 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(errno));
 	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
-		return rc == CS_EX_NOINPUT || rc == CS_EX_IOERR ? (err->code = CS_EX_CANTCREAT) : rc;
+		return cannot_create(rc, err);
 	if ((rc = db_open(s, true, err)) != 0) {
 		cs_lock_release(&s->lock);
-		return rc == CS_EX_IOERR ? (err->code = CS_EX_CANTCREAT) : rc;
+		return cannot_create(rc, err);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
 

@@ -12,6 +12,7 @@
  * The fork point and --from on real stores are tested in cs-locator.bats.
  */
 #include "chain.h"
+#include "genesis.h"
 #include "header.h"
 #include "hex.h"
 #include "locator.h"
@@ -68,18 +69,8 @@ build_reorg_store(struct cs_store *s, const char *dir, struct cs_error *err)
 	bool existed;
 	int rc;
 
-	memset(&meta, 0, sizeof(meta));
-	memset(&g, 0, sizeof(g));
-	snprintf(meta.network, sizeof(meta.network), "mainnet");
-	memcpy(meta.magic, net->magic, 4);
-	cs_u256_from_hex(&meta.pow_limit, net->pow_limit_hex);
-	cs_hex_decode(net->genesis_hex, CS_HEADER_SIZE, header);
-	cs_header_hash(header, g.hash);
-	memcpy(meta.genesis, g.hash, 32);
-	cs_work_from_bits(cs_header_bits(header), &g.work);
-	g.chainwork = g.work;
-	g.header = header;
-	g.header_len = CS_HEADER_SIZE;
+	if ((rc = cs_genesis_network(net, &meta, &g, header, err)) != 0)
+		return rc;
 	if ((rc = cs_store_create(s, dir, "test_locator", 0, &meta, &g, &existed, err)) != 0)
 		return rc;
 	if ((rc = cs_import_init(&im, s, err)) != 0)

@@ -1,0 +1,26 @@
+/*
+ * genesis.h - the first entry of a store and the meta that goes with it:
+ * a built-in network, a custom 80-byte genesis header, or an opaque entry.
+ *
+ * Contract: fills meta and e (e->header points into the caller's header
+ * buffer, or into rec's memory for opaque); returns 0, CS_EX_DATAERR for a
+ * genesis that is not one, or CS_EX_USAGE for a bad --pow-limit.
+ */
+#ifndef CS_GENESIS_H
+#define CS_GENESIS_H
+
+#include "entry.h"
+#include "error.h"
+#include "header.h"
+#include "network.h"
+#include "store.h"
+
+int cs_genesis_network(const struct cs_network *net, struct cs_store_meta *meta, struct cs_entry *e,
+    uint8_t header[CS_HEADER_SIZE], struct cs_error *err);
+/* pow_limit_bits: compact bits in hex, or NULL for the genesis's own target. */
+int cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, struct cs_store_meta *meta,
+    struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err);
+int cs_genesis_opaque(const struct cs_record *rec, struct cs_store_meta *meta, struct cs_entry *e,
+    struct cs_error *err);
+
+#endif
