@@ -322,42 +322,35 @@ on_text(void *ctx, cbor_data data, cs_cbor_len len)
 	on_other_scalar(d, "text string");
 }
 
+/* A map (an entry) or an array (a locator) opens, only at the top level and
+ * only within its schema's count. */
 static void
-on_map(void *ctx, cs_cbor_len pairs)
+start_container(struct decoder *d, enum cs_cbor_kind kind, uint64_t count, uint64_t max, const char *too_many)
 {
-	struct decoder *d = ctx;
-
 	if (d->failed)
 		return;
 	if (parent(d) != 0) {
 		fail(d, "nesting deeper than an entry");
 		return;
 	}
-	if (pairs > CS_MAP_PAIRS_MAX) {
-		fail(d, "map has more keys than an entry");
+	if (count > max) {
+		fail(d, too_many);
 		return;
 	}
-	d->item->kind = CS_CBOR_MAP;
-	push(d, 'M', 2 * (uint64_t)pairs);
+	d->item->kind = kind;
+	push(d, kind == CS_CBOR_MAP ? 'M' : 'A', kind == CS_CBOR_MAP ? 2 * count : count);
+}
+
+static void
+on_map(void *ctx, cs_cbor_len pairs)
+{
+	start_container(ctx, CS_CBOR_MAP, pairs, CS_MAP_PAIRS_MAX, "map has more keys than an entry");
 }
 
 static void
 on_array(void *ctx, cs_cbor_len count)
 {
-	struct decoder *d = ctx;
-
-	if (d->failed)
-		return;
-	if (parent(d) != 0) {
-		fail(d, "nesting deeper than an entry");
-		return;
-	}
-	if (count > CS_LOCATOR_MAX) {
-		fail(d, "array longer than a locator (101 hashes)");
-		return;
-	}
-	d->item->kind = CS_CBOR_ARRAY;
-	push(d, 'A', count);
+	start_container(ctx, CS_CBOR_ARRAY, count, CS_LOCATOR_MAX, "array longer than a locator (101 hashes)");
 }
 
 static void

@@ -16,11 +16,27 @@
 /* What a parser made of the bytes at hand. */
 enum parsed { PARSED_ITEM, PARSED_SKIP, PARSED_NEED_MORE, PARSED_ERROR };
 
+/* An item must fit the input buffer whole: a header for raw, a block and
+ * its entry's fields for CBOR and blk, their hex text for json and hex
+ * lines. Pages a small input never touches cost no memory. */
+static size_t
+buffer_size(enum cs_format format)
+{
+	switch (format) {
+	case CS_FORMAT_RAW:
+		return 1 << 20;
+	case CS_FORMAT_JSON:
+	case CS_FORMAT_HEX:
+		return LINE_MAX_BYTES;
+	default:
+		return CS_ITEM_MAX;
+	}
+}
+
 int
 cs_reader_open(struct cs_reader *r, const char *path, enum cs_format format, const uint8_t magic[4],
     struct cs_error *err)
 {
-	size_t cap = format == CS_FORMAT_RAW ? 1 << 20 : format == CS_FORMAT_CBOR || format == CS_FORMAT_BLK ? CS_ITEM_MAX : LINE_MAX_BYTES;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -28,8 +44,7 @@ cs_reader_open(struct cs_reader *r, const char *path, enum cs_format format, con
 	r->key_text = -1;
 	if (magic != NULL)
 		memcpy(r->magic, magic, 4);
-	/* Keys are read as CBOR or text lines: size for the larger. */
-	if ((rc = cs_input_open(&r->in, path, cap, err)) != 0)
+	if ((rc = cs_input_open(&r->in, path, buffer_size(format), err)) != 0)
 		return rc;
 	r->cbor = malloc(sizeof(*r->cbor));
 	if (r->cbor == NULL) {
@@ -301,9 +316,9 @@ parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 	return PARSED_ITEM;
 }
 
+/* One CBOR item into r->cbor. */
 static enum parsed
-parse_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
-    size_t why_len)
+decode_cbor(struct cs_reader *r, const uint8_t *p, size_t n, size_t *used, char *why, size_t why_len)
 {
 	switch (cs_cbor_decode(p, n, r->in.eof, r->cbor, used, why, why_len)) {
 	case CS_CBOR_NEED_MORE:
@@ -313,6 +328,17 @@ parse_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 	case CS_CBOR_DONE:
 		break;
 	}
+	return PARSED_ITEM;
+}
+
+static enum parsed
+parse_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	enum parsed st = decode_cbor(r, p, n, used, why, why_len);
+
+	if (st != PARSED_ITEM)
+		return st;
 	switch (r->cbor->kind) {
 	case CS_CBOR_MAP:
 		*rec = r->cbor->record;
@@ -476,14 +502,10 @@ static enum parsed
 parse_key_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
     size_t why_len)
 {
-	switch (cs_cbor_decode(p, n, r->in.eof, r->cbor, used, why, why_len)) {
-	case CS_CBOR_NEED_MORE:
-		return PARSED_NEED_MORE;
-	case CS_CBOR_ERROR:
-		return PARSED_ERROR;
-	case CS_CBOR_DONE:
-		break;
-	}
+	enum parsed st = decode_cbor(r, p, n, used, why, why_len);
+
+	if (st != PARSED_ITEM)
+		return st;
 	switch (r->cbor->kind) {
 	case CS_CBOR_UINT:
 		if (r->cbor->uint > UINT32_MAX) {
