@@ -41,17 +41,22 @@ struct put {
 	struct cs_store store;
 	struct cs_import import;
 	bool keep_going, progress;
-	int status; /* the exit status so far */
+	bool stopped; /* bad input ended the import */
+	int status;   /* 0, or 65 once bad input was reported */
 	struct timespec last_progress;
 };
 
+/* Reports bad input; without --keep-going it ends the import. */
 static void
-report(struct put *p, const struct cs_error *err, const char *source)
+bad_input(struct put *p, const struct cs_error *err, const char *source)
 {
 	if (source != NULL)
 		cs_warn(&p->cli, "'%s': %s", source, err->message);
 	else
 		cs_warn(&p->cli, "%s", err->message);
+	p->status = CS_EX_DATAERR;
+	if (!p->keep_going)
+		p->stopped = true;
 }
 
 static void
@@ -114,12 +119,11 @@ put_input(struct put *p, const char *path, struct cs_error *err)
 		if (st == CS_READ_END)
 			break;
 		if (st == CS_READ_ERROR) {
-			rc = err->code;
-			if (rc == CS_EX_DATAERR) {
-				report(p, err, reader.in.name);
-				rc = CS_EX_DATAERR;
-				err->code = 0; /* reported */
-			}
+			/* A malformed item ends this input: there is no resync point. */
+			if (err->code == CS_EX_DATAERR)
+				bad_input(p, err, reader.in.name);
+			else
+				rc = err->code;
 			break;
 		}
 		if (!cs_store_held(&p->store) && (rc = cs_store_acquire(&p->store, err)) != 0)
@@ -127,12 +131,10 @@ put_input(struct put *p, const char *path, struct cs_error *err)
 		rc = cs_import_add(&p->import, &rec, err);
 		if (rc == CS_EX_DATAERR) {
 			p->import.stats.rejected++;
-			report(p, err, rec.source);
-			err->code = 0;
-			p->status = CS_EX_DATAERR;
-			if (!p->keep_going)
-				break;
+			bad_input(p, err, rec.source);
 			rc = 0;
+			if (p->stopped)
+				break;
 			continue;
 		}
 		if (rc != 0)
@@ -162,7 +164,7 @@ report_orphan(void *ctx, const struct cs_record *rec)
 	cs_hash_to_display(rec->prev, hex);
 	cs_error_set(&err, CS_EX_DATAERR, "item %llu at byte %llu: unknown parent %s", (unsigned long long)rec->item,
 	    (unsigned long long)rec->offset, hex);
-	report(p, &err, rec->source);
+	bad_input(p, &err, rec->source);
 }
 
 static void
@@ -170,17 +172,22 @@ summary(struct put *p)
 {
 	struct cs_import_stats *s = &p->import.stats;
 	char hex[CS_HASH_HEX], bodies[48] = "";
+	struct cs_error err;
+	uint8_t tip[32];
+	uint32_t tip_height;
 
 	if (p->progress)
 		fprintf(stderr, "\r\033[K");
-	if (p->cli.quiet)
+	/* The store's tip, which another writer may have moved too. */
+	if (p->cli.quiet || cs_store_acquire(&p->store, &err) != 0 ||
+	    cs_import_tip(&p->import, tip, &tip_height, &err) != 0)
 		return;
 	if (s->bodies > 0)
 		snprintf(bodies, sizeof(bodies), ", %llu bodies", (unsigned long long)s->bodies);
-	cs_hash_to_display(p->import.tip, hex);
+	cs_hash_to_display(tip, hex);
 	cs_warn(&p->cli, "%llu read, %llu added%s, %llu duplicate, %llu rejected; tip %u %s",
 	    (unsigned long long)s->read, (unsigned long long)s->added, bodies, (unsigned long long)s->duplicates,
-	    (unsigned long long)(s->rejected + cs_import_orphan_count(&p->import)), p->import.tip_height, hex);
+	    (unsigned long long)(s->rejected + cs_import_orphan_count(&p->import)), tip_height, hex);
 }
 
 int
@@ -188,8 +195,6 @@ main(int argc, char *argv[])
 {
 	static struct put p;
 	struct cs_error err;
-	uint8_t tip[32];
-	uint32_t tip_height;
 	int opt, rc = 0, i;
 
 	cs_cli_init(&p.cli, "cs-put", usage_text, CS_FORMATS_INPUT);
@@ -222,10 +227,8 @@ main(int argc, char *argv[])
 
 	if (optind == argc)
 		rc = put_input(&p, NULL, &err);
-	for (i = optind; i < argc && rc == 0 && (p.status == 0 || p.keep_going); i++)
+	for (i = optind; i < argc && rc == 0 && !p.stopped; i++)
 		rc = put_input(&p, argv[i], &err);
-	if (rc == CS_EX_DATAERR && err.code == 0)
-		p.status = CS_EX_DATAERR, rc = 0;
 
 	/* Commit what came before any failure: it stays (SPEC §5). */
 	if (cs_store_held(&p.store)) {
@@ -236,21 +239,11 @@ main(int argc, char *argv[])
 			rc = err.code;
 		}
 	}
-	if (cs_import_orphan_count(&p.import) > 0) {
-		cs_import_each_orphan(&p.import, report_orphan, &p);
-		p.status = CS_EX_DATAERR;
-	}
-	if (rc == 0 || rc == CS_EX_DATAERR) {
-		struct cs_error tip_err;
-
-		if (cs_store_acquire(&p.store, &tip_err) == 0 &&
-		    cs_import_tip(&p.import, tip, &tip_height, &tip_err) == 0)
-			summary(&p);
-	}
+	cs_import_each_orphan(&p.import, report_orphan, &p);
+	if (rc == 0)
+		summary(&p);
 out:
 	cs_import_free(&p.import);
 	cs_store_close(&p.store);
-	if (rc != 0 && err.code != 0)
-		return cs_fail(&p.cli, &err);
-	return rc != 0 ? rc : p.status;
+	return rc != 0 ? cs_fail(&p.cli, &err) : p.status;
 }

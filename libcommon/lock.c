@@ -139,30 +139,18 @@ describe_holder(int fd, char *out, size_t len)
 }
 
 static int
-open_want(struct cs_lock *lock, const char *dir)
+open_want(struct cs_lock *lock)
 {
-	char path[4096 + 8];
-
-	if (lock->want_fd >= 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/want", dir);
-	lock->want_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock->want_fd < 0)
+		lock->want_fd = open(lock->want_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	return lock->want_fd >= 0 ? 0 : -1;
 }
 
 bool
 cs_lock_wanted(struct cs_lock *lock)
 {
-	char dir[4096];
-	char *slash;
-
-	if (lock->want_fd < 0) {
-		snprintf(dir, sizeof(dir), "%s", lock->path);
-		if ((slash = strrchr(dir, '/')) != NULL)
-			*slash = '\0';
-		if (open_want(lock, dir) != 0)
-			return false;
-	}
+	if (open_want(lock) != 0)
+		return false;
 	if (flock(lock->want_fd, LOCK_EX | LOCK_NB) == 0) {
 		flock(lock->want_fd, LOCK_UN);
 		return false;
@@ -188,7 +176,8 @@ cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, stru
 	if (lock->held)
 		return 0;
 	if (lock->fd < 0) {
-		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path))
+		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path) ||
+		    (size_t)snprintf(lock->want_path, sizeof(lock->want_path), "%s/want", dir) >= sizeof(lock->want_path))
 			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
 		lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (lock->fd < 0)
@@ -198,7 +187,7 @@ cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, stru
 	rc = flock(lock->fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
 	if (rc == EWOULDBLOCK && wait_seconds > 0) {
 		/* Say we wait, so that a long writer lets go at its next commit. */
-		if (open_want(lock, dir) == 0)
+		if (open_want(lock) == 0)
 			flock(lock->want_fd, LOCK_SH);
 		rc = flock_with_timeout(lock->fd, wait_seconds);
 		if (lock->want_fd >= 0)

@@ -22,7 +22,8 @@ struct cs_lock {
 	int fd;
 	int want_fd; /* DIR/want: waiters hold it shared while they wait */
 	bool held;
-	char path[4096];
+	char path[4096];      /* DIR/lock */
+	char want_path[4096]; /* DIR/want */
 	const char *command; /* "cs-put": written into the file while held */
 };
 
