@@ -11,6 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "cs-put: message" on stderr. */
+static void
+vwarn(const struct cs_cli *cli, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", cli->prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats)
 {
@@ -53,11 +62,9 @@ cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...)
 	if (fmt != NULL) {
 		va_list ap;
 
-		fprintf(stderr, "%s: ", cli->prog);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vwarn(cli, fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	print_usage(cli, stderr);
 	exit(CS_EX_USAGE);
@@ -168,11 +175,9 @@ cs_warn(const struct cs_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cli->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(cli, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
