@@ -368,8 +368,9 @@ cs_store_header_work(struct cs_store *s, const uint8_t *header, struct cs_u256 *
 	*work = *cs_work_cache_get(&s->work_cache, cs_header_bits(header));
 }
 
-int
-cs_store_decode_entry(const struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
+/* Decodes a stored value; the store's work cache fills derived work. */
+static int
+decode_entry(struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
     struct cs_entry *e)
 {
 	const uint8_t *p = (const uint8_t *)value;
@@ -391,7 +392,7 @@ cs_store_decode_entry(const struct cs_store *s, const uint8_t hash[32], const ch
 		if (e->header_len != CS_HEADER_SIZE)
 			return -1;
 		memcpy(e->prev, cs_header_prev(e->header), 32);
-		cs_store_header_work((struct cs_store *)(uintptr_t)s, e->header, &e->work);
+		cs_store_header_work(s, e->header, &e->work);
 	}
 	return 0;
 }
@@ -437,7 +438,7 @@ cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry 
 	cs_store_key(key, 'E', hash);
 	if ((rc = db_get(s, key, sizeof(key), owned, &vlen, err)) != 0)
 		return rc;
-	if (cs_store_decode_entry(s, hash, *owned, vlen, e) != 0) {
+	if (decode_entry(s, hash, *owned, vlen, e) != 0) {
 		leveldb_free(*owned);
 		*owned = NULL;
 		return corrupt_entry(s, hash, err);

@@ -104,8 +104,6 @@ void cs_store_height_key(uint8_t key[5], uint32_t height);
 /* Encodes e (flags, height, chainwork, [prev, work], header) into out;
  * returns the length, or 0 when cap is too small. */
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
-int cs_store_decode_entry(const struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
-    struct cs_entry *e);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,
