@@ -270,55 +270,54 @@ put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *r
 	im->stats.bodies++;
 }
 
-/* A record whose hash is stored already: a no-op, or its body arrives. */
+/* A record whose hash is in the batch already: a no-op, or its body arrives. */
 static int
-add_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
+add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
     struct cs_pending *pending, struct cs_error *err)
 {
 	struct cs_entry e;
-	char *owned = NULL;
 	int rc;
 
-	if (pending != NULL) {
-		if ((rc = check_claims(rec, pending->height, &pending->chainwork, err)) != 0)
-			return rc;
-		if (rec->has_body && !pending->has_body) {
-			memset(&e, 0, sizeof(e));
-			memcpy(e.hash, d->hash, 32);
-			memcpy(e.prev, d->prev, 32);
-			e.height = pending->height;
-			e.chainwork = pending->chainwork;
-			e.work = d->work;
-			e.flags = CS_ENTRY_HAS_BODY;
-			e.header = rec->header;
-			e.header_len = rec->header_len;
-			put_entry(im, &e);
-			put_body(im, d->hash, rec);
-			pending->has_body = true;
-			return 0;
-		}
+	if ((rc = check_claims(rec, pending->height, &pending->chainwork, err)) != 0)
+		return rc;
+	if (!rec->has_body || pending->has_body) {
 		im->stats.duplicates++;
 		return 0;
 	}
-	if ((rc = cs_store_read_entry(im->store, d->hash, &e, &owned, err)) != 0)
-		return rc;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.hash, d->hash, 32);
+	memcpy(e.prev, d->prev, 32);
+	e.height = pending->height;
+	e.chainwork = pending->chainwork;
+	e.work = d->work;
+	e.flags = CS_ENTRY_HAS_BODY;
+	e.header = rec->header;
+	e.header_len = rec->header_len;
+	put_entry(im, &e);
+	put_body(im, d->hash, rec);
+	pending->has_body = true;
+	return 0;
+}
+
+/* A record whose hash the store holds (e): a no-op, or its body arrives. */
+static int
+add_stored_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d, struct cs_entry *e,
+    struct cs_error *err)
+{
+	int rc;
+
 	if (im->store->meta.opaque &&
-	    (e.header_len != rec->header_len || memcmp(e.header, rec->header, e.header_len) != 0)) {
-		cs_store_free(owned);
+	    (e->header_len != rec->header_len || memcmp(e->header, rec->header, e->header_len) != 0))
 		return reject(rec, err, "conflict: a different header is stored under", d->hash);
-	}
-	if ((rc = check_claims(rec, e.height, &e.chainwork, err)) != 0) {
-		cs_store_free(owned);
+	if ((rc = check_claims(rec, e->height, &e->chainwork, err)) != 0)
 		return rc;
-	}
-	if (rec->has_body && !(e.flags & CS_ENTRY_HAS_BODY)) {
-		e.flags = (e.flags | CS_ENTRY_HAS_BODY) & ~(unsigned)CS_ENTRY_PRUNED & ~(unsigned)CS_ENTRY_OPAQUE;
-		put_entry(im, &e);
-		put_body(im, d->hash, rec);
-	} else {
+	if (!rec->has_body || (e->flags & CS_ENTRY_HAS_BODY)) {
 		im->stats.duplicates++;
+		return 0;
 	}
-	cs_store_free(owned);
+	e->flags = (e->flags | CS_ENTRY_HAS_BODY) & ~(unsigned)CS_ENTRY_PRUNED & ~(unsigned)CS_ENTRY_OPAQUE;
+	put_entry(im, e);
+	put_body(im, d->hash, rec);
 	return 0;
 }
 
@@ -457,8 +456,9 @@ int
 cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error *err)
 {
 	struct cs_pending *pending, *parent;
+	struct cs_entry stored;
 	struct derived d;
-	bool exists;
+	char *owned;
 	int rc;
 
 	im->stats.read++;
@@ -466,25 +466,27 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 		return rc;
 	if ((rc = derive(im, rec, &d, err)) != 0)
 		return rc;
-	pending = pending_find(im, d.hash);
-	if (pending == NULL && (rc = cs_store_has_entry(im->store, d.hash, &exists, err)) != 0)
+	if ((pending = pending_find(im, d.hash)) != NULL)
+		return add_pending_duplicate(im, rec, &d, pending, err);
+	rc = cs_store_read_entry(im->store, d.hash, &stored, &owned, err);
+	if (rc == 0) {
+		rc = add_stored_duplicate(im, rec, &d, &stored, err);
+		cs_store_free(owned);
 		return rc;
-	if (pending != NULL || exists)
-		return add_duplicate(im, rec, &d, pending, err);
+	}
+	if (rc != CS_EX_NOTFOUND)
+		return rc;
 
 	parent = pending_find(im, d.prev);
 	if (parent != NULL) {
 		rc = connect_entry(im, rec, &d, parent->height, &parent->chainwork, err);
 	} else {
-		struct cs_entry e;
-		char *owned;
-
-		rc = cs_store_read_entry(im->store, d.prev, &e, &owned, err);
+		rc = cs_store_read_entry(im->store, d.prev, &stored, &owned, err);
 		if (rc == CS_EX_NOTFOUND)
 			return hold_orphan(im, rec, &d, err);
 		if (rc != 0)
 			return rc;
-		rc = connect_entry(im, rec, &d, e.height, &e.chainwork, err);
+		rc = connect_entry(im, rec, &d, stored.height, &stored.chainwork, err);
 		cs_store_free(owned);
 	}
 	if (rc != 0)
