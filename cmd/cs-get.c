@@ -1,7 +1,8 @@
 /*
  * cs-get - print entries by hash, by main-chain height, by height range, the
- * newest N, or by keys read from standard input.
+ * newest N, or by keys read from standard input; or transactions by txid.
  */
+#include "block.h"
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
@@ -18,16 +19,18 @@ static const char usage_text[] =
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] HASH ...\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -n HEIGHT [-n HEIGHT ...]\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] --range A..B | --last N\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -";
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --tx TXID ...";
 
-enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE };
+enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE, OPT_TX };
 
 static const char options_text[] =
     "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
     "  -n, --height HEIGHT   the main-chain entry at HEIGHT (repeatable)\n"
     "  --range A..B          main-chain heights A to B (A.. and ..B open)\n"
     "  --last N              the newest N main-chain entries, oldest first\n"
-    "  --body                print bodies too\n";
+    "  --body                print bodies too\n"
+    "  --tx                  the arguments are txids: print each transaction\n";
 
 static const struct option long_options[] = {
 	{ "body", no_argument, NULL, OPT_BODY },
@@ -35,6 +38,7 @@ static const struct option long_options[] = {
 	{ "height", required_argument, NULL, 'n' },
 	{ "last", required_argument, NULL, OPT_LAST },
 	{ "range", required_argument, NULL, OPT_RANGE },
+	{ "tx", no_argument, NULL, OPT_TX },
 	CS_COMMON_LONG_OPTIONS,
 };
 
@@ -181,6 +185,93 @@ print_keys(struct get *g, struct cs_error *err)
 	return rc;
 }
 
+struct holders {
+	struct cs_tx_found *v;
+	size_t n, cap;
+};
+
+static int
+collect_holder(void *ctx, const uint8_t block[32], uint32_t index)
+{
+	struct holders *h = ctx;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 4;
+		struct cs_tx_found *grown = realloc(h->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return CS_EX_SOFTWARE;
+		h->v = grown;
+		h->cap = cap;
+	}
+	memset(&h->v[h->n], 0, sizeof(h->v[0]));
+	memcpy(h->v[h->n].block, block, 32);
+	h->v[h->n++].index = index;
+	return 0;
+}
+
+/* One holder of txid: its block's entry and the transaction in its body. */
+static int
+print_holder(struct get *g, const uint8_t txid[32], struct cs_tx_found *t, bool main_chain, struct cs_error *err)
+{
+	char *owned = NULL, *body = NULL, hex[CS_HASH_HEX];
+	struct cs_entry e;
+	struct cs_tx_ref ref;
+	size_t body_len;
+	int rc;
+
+	if ((rc = cs_store_get_entry(&g->store, t->block, &e, &owned, err)) != 0 || e.main != main_chain)
+		goto out;
+	if ((rc = cs_store_get_body(&g->store, t->block, &body, &body_len, err)) == 0)
+		rc = cs_block_find_tx((const uint8_t *)body, body_len, t->index, &ref, err);
+	if (rc == 0 && memcmp(ref.txid, txid, 32) != 0)
+		rc = CS_EX_NOTFOUND;
+	if (rc == CS_EX_NOTFOUND || rc == CS_EX_DATAERR) {
+		cs_hash_to_display(t->block, hex);
+		rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: transaction index names block %s", g->store.dir,
+		    hex);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	memcpy(t->txid, txid, 32);
+	t->tx = (const uint8_t *)body + ref.offset;
+	t->tx_len = ref.len;
+	t->height = e.height;
+	t->main = e.main;
+	cs_write_tx(&g->out, g->how.format, t);
+out:
+	cs_store_free(body);
+	cs_store_free(owned);
+	return rc;
+}
+
+/* Every block holding txid, main chain first. */
+static int
+print_tx(struct get *g, const uint8_t txid[32], struct cs_error *err)
+{
+	struct holders h = { 0 };
+	char hex[CS_HASH_HEX];
+	int rc;
+
+	if ((rc = cs_store_acquire(&g->store, err)) != 0)
+		return rc;
+	/* collect_holder fails only when out of memory */
+	if ((rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err)) == CS_EX_SOFTWARE)
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (size_t i = 0; i < h.n && rc == 0; i++)
+			rc = print_holder(g, txid, &h.v[i], pass == 0, err);
+	}
+	if (rc == 0 && h.n == 0) {
+		cs_hash_to_display(txid, hex);
+		cs_warn(&g->cli, "'%s': not found", hex);
+		g->status = CS_EX_NOTFOUND;
+	}
+	free(h.v);
+	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
+}
+
 static int
 parse_range(const char *text, uint32_t *from, uint32_t *to)
 {
@@ -207,7 +298,7 @@ main(int argc, char *argv[])
 	static struct get g;
 	uint32_t *heights = NULL, from = 0, to = 0, last = 0;
 	size_t nheights = 0;
-	bool range = false, keys = false;
+	bool range = false, keys = false, tx = false;
 	struct cs_error err;
 	int opt, rc = 0, modes;
 
@@ -222,6 +313,9 @@ main(int argc, char *argv[])
 		case OPT_LAST:
 			if (cs_parse_u32(optarg, &last) != 0 || last == 0)
 				cs_cli_usage_error(&g.cli, "bad count '%s'", optarg);
+			break;
+		case OPT_TX:
+			tx = true;
 			break;
 		case 'n':
 			heights = realloc(heights, (nheights + 1) * sizeof(*heights));
@@ -246,6 +340,10 @@ main(int argc, char *argv[])
 	modes = (argc > 0) + (nheights > 0) + range + (last > 0);
 	if (modes != 1)
 		cs_cli_usage_error(&g.cli, modes == 0 ? "nothing to get" : "give one of HASH, -n, --range, --last or -");
+	if (tx && (argc == 0 || keys))
+		cs_cli_usage_error(&g.cli, "--tx takes txids as arguments");
+	if (tx && g.how.with_body)
+		cs_cli_usage_error(&g.cli, "--tx prints transactions, not bodies");
 	for (int i = 0; i < argc && !keys; i++) {
 		uint8_t hash[32];
 
@@ -265,6 +363,13 @@ main(int argc, char *argv[])
 		/* A command reading keys takes the store once its input has arrived. */
 		cs_store_release(&g.store);
 		rc = print_keys(&g, &err);
+	} else if (tx) {
+		for (int i = 0; i < argc && rc == 0 && !g.out.closed; i++) {
+			uint8_t txid[32];
+
+			cs_hash_from_display(argv[i], txid);
+			rc = print_tx(&g, txid, &err);
+		}
 	} else if (argc > 0) {
 		for (int i = 0; i < argc && rc == 0 && !g.out.closed; i++) {
 			uint8_t hash[32];

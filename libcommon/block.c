@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -434,5 +435,37 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
 	rc = 0;
 out:
 	hasher_close(&h);
+	return rc;
+}
+
+/* Stops the parse at the transaction found; not an exit code. */
+#define FOUND (-1)
+
+struct find {
+	uint32_t index;
+	struct cs_tx_ref *tx;
+};
+
+static int
+find_tx(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
+{
+	struct find *f = ctx;
+
+	if (index != f->index)
+		return 0;
+	*f->tx = *tx;
+	return FOUND;
+}
+
+int
+cs_block_find_tx(const uint8_t *body, size_t body_len, uint32_t index, struct cs_tx_ref *tx, struct cs_error *err)
+{
+	struct find f = { index, tx };
+	int rc = cs_block_parse(body, body_len, NULL, NULL, find_tx, &f, err);
+
+	if (rc == FOUND)
+		return 0;
+	if (rc == 0)
+		return cs_error_set(err, CS_EX_NOTFOUND, "body holds no transaction %" PRIu32, index);
 	return rc;
 }

@@ -58,4 +58,12 @@ typedef int (*cs_block_tx_fn)(void *ctx, uint32_t index, const struct cs_tx_ref 
 int cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[32],
     uint32_t *ntx, cs_block_tx_fn fn, void *ctx, struct cs_error *err);
 
+/*
+ * Finds transaction index (0: the coinbase) of a body already verified (no
+ * merkle comparison): 0 and *tx filled, CS_EX_NOTFOUND when the body holds
+ * fewer transactions, CS_EX_DATAERR when it does not parse.
+ */
+int cs_block_find_tx(const uint8_t *body, size_t body_len, uint32_t index, struct cs_tx_ref *tx,
+    struct cs_error *err);
+
 #endif

@@ -134,6 +134,7 @@ cs_import_free(struct cs_import *im)
 	free(im->orphans);
 	free(im->table);
 	free(im->value);
+	free(im->txids);
 	if (im->batch != NULL)
 		leveldb_writebatch_destroy(im->batch);
 	memset(im, 0, sizeof(*im));
@@ -172,6 +173,42 @@ load_tip(struct cs_import *im, struct cs_error *err)
 	im->best_work = im->tip_work;
 	im->tip_loaded = true;
 	return 0;
+}
+
+/* Stages a body's txids; the body bounds their number (a transaction is at
+ * least 10 bytes), so this grows to at most 32 bytes per 10 of body. */
+static int
+stage_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
+{
+	struct cs_import *im = ctx;
+
+	if (im->txid_count == im->txid_cap) {
+		size_t cap = im->txid_cap ? 2 * im->txid_cap : 1024;
+		uint8_t(*grown)[32] = realloc(im->txids, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		im->txids = grown;
+		im->txid_cap = cap;
+	}
+	memcpy(im->txids[im->txid_count++], tx->txid, 32);
+	return 0;
+}
+
+/* Parses a Bitcoin body (checking its merkle root against header when
+ * given) and stages its txids for hash. */
+static int
+stage_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *rec, const uint8_t *merkle,
+    struct cs_error *err)
+{
+	int rc;
+
+	im->txid_count = 0;
+	memset(im->txids_of, 0, 32);
+	rc = cs_block_parse(rec->body, rec->body_len, merkle, NULL, stage_txid, im, err);
+	if (rc == 0)
+		memcpy(im->txids_of, hash, 32);
+	return rc;
 }
 
 /* Reads hash, parent and work as the store's profile says, and checks what
@@ -215,12 +252,9 @@ derive(struct cs_import *im, const struct cs_record *rec, struct derived *d, str
 	cs_store_header_work(s, rec->header, &d->work);
 	if (rec->has_body) {
 		struct cs_header h;
-		uint32_t ntx;
-		int rc;
 
 		cs_header_decode(rec->header, &h);
-		rc = cs_block_parse(rec->body, rec->body_len, h.merkle, &ntx, NULL, NULL, err);
-		if (rc != 0)
+		if (stage_body(im, d->hash, rec, h.merkle, err) != 0)
 			return cs_error_prefix(err, "item %llu at byte %llu: ", (unsigned long long)rec->item,
 			    (unsigned long long)rec->offset);
 	}
@@ -258,16 +292,33 @@ put_entry(struct cs_import *im, const struct cs_entry *e)
 	im->ops++;
 }
 
-static void
-put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *rec)
+/* The body and, in a Bitcoin store, its transactions' index entries. A
+ * held orphan's txids were staged when it arrived and may have been
+ * replaced since: its body, verified then, is parsed again. */
+static int
+put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *rec, struct cs_error *err)
 {
-	uint8_t key[33];
+	uint8_t key[33], txkey[CS_TX_KEY_SIZE], value[4];
+	int rc;
 
+	if (!im->store->meta.opaque) {
+		if (memcmp(im->txids_of, hash, 32) != 0 && (rc = stage_body(im, hash, rec, NULL, err)) != 0)
+			return rc;
+		for (size_t i = 0; i < im->txid_count; i++) {
+			cs_store_tx_key(txkey, im->txids[i], hash);
+			cs_store_tx_value(value, (uint32_t)i);
+			leveldb_writebatch_put(im->batch, (const char *)txkey, sizeof(txkey), (const char *)value,
+			    sizeof(value));
+		}
+		im->bytes += im->txid_count * (sizeof(txkey) + sizeof(value));
+		im->ops += im->txid_count;
+	}
 	cs_store_key(key, 'B', hash);
 	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)rec->body, rec->body_len);
 	im->bytes += rec->body_len + sizeof(key);
 	im->ops++;
 	im->stats.bodies++;
+	return 0;
 }
 
 /* A record whose hash is in the batch already: a no-op, or its body arrives. */
@@ -293,8 +344,9 @@ add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const s
 	e.flags = CS_ENTRY_HAS_BODY;
 	e.header = rec->header;
 	e.header_len = rec->header_len;
+	if ((rc = put_body(im, d->hash, rec, err)) != 0)
+		return rc;
 	put_entry(im, &e);
-	put_body(im, d->hash, rec);
 	pending->has_body = true;
 	return 0;
 }
@@ -316,8 +368,9 @@ add_stored_duplicate(struct cs_import *im, const struct cs_record *rec, const st
 		return 0;
 	}
 	e->flags = (e->flags | CS_ENTRY_HAS_BODY) & ~(unsigned)CS_ENTRY_PRUNED & ~(unsigned)CS_ENTRY_OPAQUE;
+	if ((rc = put_body(im, d->hash, rec, err)) != 0)
+		return rc;
 	put_entry(im, e);
-	put_body(im, d->hash, rec);
 	return 0;
 }
 
@@ -393,9 +446,9 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	e.flags = rec->has_body ? CS_ENTRY_HAS_BODY : 0;
 	e.header = rec->header;
 	e.header_len = rec->header_len;
+	if (rec->has_body && (rc = put_body(im, e.hash, rec, err)) != 0)
+		return rc;
 	put_entry(im, &e);
-	if (rec->has_body)
-		put_body(im, e.hash, rec);
 	cs_store_key(key, 'X', e.hash);
 	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), "", 0);
 	cs_store_key(key, 'X', e.prev);

@@ -45,6 +45,10 @@ struct cs_import {
 	struct cs_orphan **orphans;
 	size_t orphan_buckets, orphan_count, orphan_bytes;
 	uint8_t *value;
+	/* txids of the last body parsed, staged until its record is accepted */
+	uint8_t (*txids)[32];
+	size_t txid_count, txid_cap;
+	uint8_t txids_of[32];
 	struct cs_import_stats stats;
 };
 

@@ -49,6 +49,23 @@ cs_store_height_key(uint8_t key[5], uint32_t height)
 	key[4] = (uint8_t)height;
 }
 
+void
+cs_store_tx_key(uint8_t key[CS_TX_KEY_SIZE], const uint8_t txid[32], const uint8_t block[32])
+{
+	key[0] = 'T';
+	memcpy(key + 1, txid, 32);
+	memcpy(key + 33, block, 32);
+}
+
+void
+cs_store_tx_value(uint8_t value[4], uint32_t index)
+{
+	value[0] = (uint8_t)(index >> 24);
+	value[1] = (uint8_t)(index >> 16);
+	value[2] = (uint8_t)(index >> 8);
+	value[3] = (uint8_t)index;
+}
+
 static uint32_t
 be32(const uint8_t *p)
 {
@@ -534,6 +551,40 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 		if (klen != 33 || key[0] != 'X')
 			break;
 		if ((rc = fn(ctx, (const uint8_t *)key + 1)) != 0)
+			break;
+	}
+	leveldb_iter_get_error(it, &lerr);
+	leveldb_iter_destroy(it);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot read store", err);
+	return rc;
+}
+
+int
+cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
+    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err)
+{
+	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
+	uint8_t prefix[33];
+	char *lerr = NULL;
+	int rc = 0;
+
+	cs_store_key(prefix, 'T', txid);
+	for (leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix)); leveldb_iter_valid(it);
+	     leveldb_iter_next(it)) {
+		size_t klen, vlen;
+		const char *key = leveldb_iter_key(it, &klen);
+		const char *value;
+
+		if (klen != CS_TX_KEY_SIZE || memcmp(key, prefix, sizeof(prefix)) != 0)
+			break;
+		value = leveldb_iter_value(it, &vlen);
+		if (vlen != 4) {
+			rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: transaction index value is %zu bytes",
+			    s->dir, vlen);
+			break;
+		}
+		if ((rc = fn(ctx, (const uint8_t *)key + 33, be32((const uint8_t *)value))) != 0)
 			break;
 	}
 	leveldb_iter_get_error(it, &lerr);

@@ -8,6 +8,9 @@
  *   'H' height[4 BE]  main-chain hash at that height
  *   'B' hash[32]      body (the block after its header)
  *   'X' hash[32]      chain tip: an entry without children
+ *   'T' txid[32] block[32]  transaction index: position in that block's body
+ *                     (uint32 BE); one key per block holding the txid, so
+ *                     forks and BIP30 duplicates each keep theirs
  *
  * Contract: functions return 0 or an enum cs_exit code and fill err.
  * A store is "held" while its lock is taken and the database open; every
@@ -104,6 +107,15 @@ void cs_store_height_key(uint8_t key[5], uint32_t height);
 /* Encodes e (flags, height, chainwork, [prev, work], header) into out;
  * returns the length, or 0 when cap is too small. */
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
+/* The transaction index: key 'T' txid block, value the position (BE). */
+#define CS_TX_KEY_SIZE 65
+void cs_store_tx_key(uint8_t key[CS_TX_KEY_SIZE], const uint8_t txid[32], const uint8_t block[32]);
+void cs_store_tx_value(uint8_t value[4], uint32_t index);
+/* Calls fn for every block holding txid, in block hash order, with the
+ * transaction's position; stops early when fn returns non-zero and returns
+ * that. */
+int cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
+    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,

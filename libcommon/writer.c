@@ -136,3 +136,69 @@ cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_e
 		break;
 	}
 }
+
+static void
+write_tx_cbor(struct cs_out *out, const struct cs_tx_found *t)
+{
+	size_t room = 256;
+	uint8_t *start = cs_out_reserve(out, room);
+	struct cs_cbor_cursor c;
+
+	if (start == NULL)
+		return;
+	c.p = start;
+	c.end = start + room;
+	c.overflow = false;
+	cs_cbor_put_map(&c, 5);
+	cs_cbor_put_text(&c, "txid");
+	cs_cbor_put_bytes(&c, t->txid, 32);
+	cs_cbor_put_text(&c, "tx");
+	cs_cbor_put_bytes_head(&c, t->tx_len);
+	cs_out_commit(out, (size_t)(c.p - start));
+	cs_out_write(out, t->tx, t->tx_len);
+	if ((start = cs_out_reserve(out, room)) == NULL)
+		return;
+	c.p = start;
+	c.end = start + room;
+	cs_cbor_put_text(&c, "block");
+	cs_cbor_put_bytes(&c, t->block, 32);
+	cs_cbor_put_text(&c, "height");
+	cs_cbor_put_uint(&c, t->height);
+	cs_cbor_put_text(&c, "index");
+	cs_cbor_put_uint(&c, t->index);
+	cs_out_commit(out, (size_t)(c.p - start));
+}
+
+void
+cs_write_tx(struct cs_out *out, enum cs_format format, const struct cs_tx_found *t)
+{
+	char txid[CS_HASH_HEX], block[CS_HASH_HEX];
+
+	cs_hash_to_display(t->txid, txid);
+	cs_hash_to_display(t->block, block);
+	switch (format) {
+	case CS_FORMAT_CBOR:
+		write_tx_cbor(out, t);
+		break;
+	case CS_FORMAT_JSON:
+		cs_out_printf(out, "{\"txid\":\"%s\",\"tx\":\"", txid);
+		write_hex(out, t->tx, t->tx_len);
+		cs_out_printf(out, "\",\"block\":\"%s\",\"height\":%" PRIu32 ",\"index\":%" PRIu32 "}\n", block,
+		    t->height, t->index);
+		break;
+	case CS_FORMAT_TEXT:
+		cs_out_printf(out, "%s  %7" PRIu32 "  %s  %s  %5" PRIu32 "  %zu bytes\n", txid, t->height, block,
+		    t->main ? "main" : "fork", t->index, t->tx_len);
+		break;
+	case CS_FORMAT_HEX:
+		write_hex(out, t->tx, t->tx_len);
+		cs_out_write(out, "\n", 1);
+		break;
+	case CS_FORMAT_RAW:
+		cs_out_write(out, t->tx, t->tx_len);
+		break;
+	case CS_FORMAT_BLK:
+	case CS_FORMAT_PROMETHEUS:
+		break;
+	}
+}

@@ -23,4 +23,19 @@ struct cs_print {
 
 void cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e);
 
+/* A transaction found through the index (cs-get --tx). */
+struct cs_tx_found {
+	uint8_t txid[32];
+	const uint8_t *tx;
+	size_t tx_len;
+	uint8_t block[32];
+	uint32_t height;
+	uint32_t index; /* position in the block, the coinbase being 0 */
+	bool main;
+};
+
+/* cbor/json: {txid, tx, block, height, index}; text: one line; hex: the
+ * transaction in hex; raw: its bytes. */
+void cs_write_tx(struct cs_out *out, enum cs_format format, const struct cs_tx_found *t);
+
 #endif

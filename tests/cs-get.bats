@@ -269,6 +269,130 @@ $HASH_10236"
 	assert_json .body "${want:160}"
 }
 
+# The first payment (Satoshi to Hal Finney) and the coinbase of block 9
+# it spends: both published on every block explorer.
+TX_FIRST_PAYMENT=f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16
+TX_COINBASE_9=0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9
+
+@test "cs-get --tx: the first payment is in block 170 at position 1" {
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$BTCD_BLOCKS"
+	run -0 --separate-stderr cs-get --tx -f json "$TX_FIRST_PAYMENT"
+	assert_err_empty
+	assert_json .txid "$TX_FIRST_PAYMENT"
+	assert_json .block "$HASH_170"
+	assert_json .height 170
+	assert_json .index 1
+	tx=$(jq -r .tx <<<"$output")
+	# the transaction's own SHA-256d, displayed reversed, is its txid
+	run -0 "$PY" -c 'import hashlib, sys
+print(hashlib.sha256(hashlib.sha256(bytes.fromhex(sys.argv[1])).digest()).digest()[::-1].hex())' "$tx"
+	assert_output "$TX_FIRST_PAYMENT"
+	# and it spends output 0 of block 9's coinbase (outpoint at byte 5)
+	[ "${tx:10:64}" = "$(reverse_hex "$TX_COINBASE_9")" ]
+	[ "${tx:74:8}" = 00000000 ]
+	# the transaction lies inside block 170's body
+	want=$(block_hex 170 "$BTCD_BLOCKS")
+	[[ "$want" == *"$tx" ]]
+}
+
+@test "cs-get --tx: a coinbase is at position 0; several txids in order" {
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$BTCD_BLOCKS"
+	run -0 cs-get --tx -f json "$TX_COINBASE_9" "$TX_FIRST_PAYMENT"
+	assert_line --index 0 --partial "\"txid\":\"$TX_COINBASE_9\""
+	assert_line --index 0 --partial '"height":9,"index":0}'
+	assert_line --index 1 --partial '"height":170,"index":1}'
+	run -0 cs-get --tx -f text "$TX_FIRST_PAYMENT"
+	assert_output "$TX_FIRST_PAYMENT      170  $HASH_170  main      1  275 bytes"
+	# CBOR: txid tx block height index
+	cs-get --tx "$TX_FIRST_PAYMENT" >t.cbor
+	run -0 cbor_keys t.cbor
+	assert_output "block height index tx txid"
+	# raw and hex print the transaction itself
+	tx=$(cs-get --tx -f json "$TX_FIRST_PAYMENT" | jq -r .tx)
+	run -0 cs-get --tx -f hex "$TX_FIRST_PAYMENT"
+	assert_output "$tx"
+	[ "$(cs-get --tx -f raw "$TX_FIRST_PAYMENT" | wc -c)" -eq 275 ]
+}
+
+@test "cs-get --tx: a txid not indexed: 'not found', exit 1, the others printed" {
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$BTCD_BLOCKS"
+	missing=00000000000000000000000000000000000000000000000000000000000000aa
+	run -1 --separate-stderr cs-get --tx -f json "$missing" "$TX_FIRST_PAYMENT"
+	assert_err_equal "cs-get: '$missing': not found"
+	assert_json .index 1
+}
+
+@test "cs-get --tx: headers alone index nothing" {
+	init_mainnet_10k
+	run -1 --separate-stderr cs-get --tx "$TX_COINBASE_9"
+	assert_output ''
+	assert_err_equal "cs-get: '$TX_COINBASE_9': not found"
+}
+
+@test "cs-get --tx: usage errors (64)" {
+	init_mainnet_10k
+	run -64 cs-get --tx
+	run -64 cs-get --tx -
+	run -64 cs-get --tx --body "$TX_FIRST_PAYMENT"
+	run -64 --separate-stderr cs-get --tx nothex
+	assert_err_contains "bad hash 'nothex'"
+}
+
+@test "cs-get --tx: a segwit block's 4864 transactions are indexed; txids as the merkle root says" {
+	# block 866342 as the genesis of a custom store, then its body
+	hdr=$(head -c 80 "$DATA/blocks/block_866342.raw" | xxd -p | tr -d '\n')
+	run -0 cs-init -q --genesis "$hdr"
+	"$PY" -c 'import sys, cbor2; sys.stdout.buffer.write(cbor2.dumps(open(sys.argv[1], "rb").read()))' \
+		"$DATA/blocks/block_866342.raw" >b.cbor
+	run -0 --separate-stderr cs-put b.cbor
+	assert_err_contains '1 read, 0 added, 1 bodies'
+	# the txids, computed here from the block by an independent parser
+	"$PY" - "$DATA/blocks/block_866342.raw" >txids <<'PYEOF'
+import hashlib, sys
+d = open(sys.argv[1], "rb").read()
+def varint(i):
+    b = d[i]
+    if b < 0xfd: return b, i + 1
+    n = {0xfd: 2, 0xfe: 4, 0xff: 8}[b]
+    return int.from_bytes(d[i + 1:i + 1 + n], "little"), i + 1 + n
+i = 80
+n, i = varint(i)
+for _ in range(n):
+    start = i
+    i += 4
+    segwit = d[i] == 0 and d[i + 1] == 1
+    if segwit: i += 2
+    nin, i = varint(i)
+    for _ in range(nin):
+        i += 36
+        l, i = varint(i); i += l + 4
+    nout, i = varint(i)
+    for _ in range(nout):
+        i += 8
+        l, i = varint(i); i += l
+    endout = i
+    if segwit:
+        for _ in range(nin):
+            items, i = varint(i)
+            for _ in range(items):
+                l, i = varint(i); i += l
+    i += 4
+    base = d[start:start + 4] + (d[start + 6:endout] if segwit else d[start + 4:endout]) + d[i - 4:i]
+    print(hashlib.sha256(hashlib.sha256(base).digest()).digest()[::-1].hex())
+PYEOF
+	[ "$(wc -l <txids)" -eq 4864 ]
+	# first, middle and last
+	for n in 1 2432 4864; do
+		txid=$(sed -n "${n}p" txids)
+		run -0 cs-get --tx -f json "$txid"
+		assert_json .index $((n - 1))
+		assert_json .height 0
+	done
+}
+
 @test "cs-get --body: an entry without body: printed without, 'no body', exit 1" {
 	init_mainnet_10k
 	run -1 --separate-stderr cs-get --body -f json -n 1000
