@@ -73,15 +73,31 @@ show_progress(struct put *p)
 	    p->import.tip_height > p->import.best_height ? p->import.tip_height : p->import.best_height);
 }
 
+/* -v: one line per commit once it is synced, so that a script (or a crash
+ * trial) knows what is durable. */
+static void
+report_commit(const struct put *p)
+{
+	char hex[CS_HASH_HEX];
+
+	cs_hash_to_display(p->import.tip, hex);
+	fprintf(stderr, "%s: committed: %llu read, %llu added; tip %u %s\n", p->cli.prog,
+	    (unsigned long long)p->import.stats.read, (unsigned long long)p->import.stats.added, p->import.tip_height,
+	    hex);
+}
+
 /* Commits what is pending and, when asked, lets go of the store. */
 static int
 commit(struct put *p, bool release, struct cs_error *err)
 {
+	bool pending = p->import.ops > 0;
 	int rc = 0;
 
 	if (!cs_store_held(&p->store))
 		return 0;
 	rc = cs_import_commit(&p->import, err);
+	if (rc == 0 && pending && p->cli.verbose)
+		report_commit(p);
 	if (release)
 		cs_store_release(&p->store);
 	return rc;
@@ -231,10 +247,10 @@ main(int argc, char *argv[])
 		rc = put_input(&p, argv[i], &err);
 
 	/* Commit what came before any failure: it stays (SPEC §5). */
-	if (cs_store_held(&p.store)) {
+	{
 		struct cs_error commit_err;
 
-		if (cs_import_commit(&p.import, &commit_err) != 0 && rc == 0) {
+		if (commit(&p, false, &commit_err) != 0 && rc == 0) {
 			err = commit_err;
 			rc = err.code;
 		}

@@ -1,0 +1,145 @@
+#!/bin/sh
+# crash-trials.sh [-n TRIALS] [-s SEED] [-w WORKLOAD] DIR
+#
+# kill -9 a cs command at a random moment, then check what SPEC §4 promises:
+# the store opens, cs-check passes, every commit reported done (cs-put -v)
+# is there, the tip is the best entry, and running the job again completes
+# it. WORKLOAD is import, prune, backup or all (one after another).
+# Prints one line a trial and a last line "N trials, N failed"; exits 1
+# when any failed. Used by tests/crash.bats (CI) and `make stress`.
+set -u
+
+trials=20 seed=1 workload=all
+while getopts n:s:w: opt; do
+	case $opt in
+	n) trials=$OPTARG ;;
+	s) seed=$OPTARG ;;
+	w) workload=$OPTARG ;;
+	*) echo "usage: crash-trials.sh [-n TRIALS] [-s SEED] [-w WORKLOAD] DIR" >&2; exit 64 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { echo "usage: crash-trials.sh [-n TRIALS] [-s SEED] [-w WORKLOAD] DIR" >&2; exit 64; }
+work=$1
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+PATH=$repo/bin:$repo/tests/tools/bin:$PATH
+export CS_WAIT=30
+mkdir -p "$work" || exit 73
+
+# A chain whose branch overtakes the main chain late: the reorg happens
+# inside the import, so kills land before, during and after it.
+chain=$work/chain.bin
+cs-genchain -n 30000 --fork-at 15000 --fork-len 16000 -f raw >"$chain" || exit 70
+final=$(cs-genchain -n 30000 --fork-at 15000 --fork-len 16000 -f hex | tail -1)
+
+# Blocks with bodies for prune and backup trials.
+blocks=$repo/tests/data/blocks/btcd_blocks_1-255.dat
+
+failed=0 done_trials=0
+
+# rand N: a number in 0..N-1 from a seeded LCG (reproducible with -s).
+state=$seed
+rand() {
+	state=$(((state * 1103515245 + 12345) % 2147483648))
+	echo $((state / 65536 % $1))
+}
+
+fail() {
+	echo "trial $trial ($kind, kill after ${delay}s): $*"
+	failed=$((failed + 1))
+}
+
+# check_store STORE: opens, cs-check passes, the tip is the best entry.
+check_store() {
+	cs-tip -s "$1" -f json >"$work/tip.json" 2>"$work/err" || { fail "cs-tip: $(cat "$work/err")"; return 1; }
+	cs-check -s "$1" 2>"$work/err" || { fail "cs-check: $(cat "$work/err")"; return 1; }
+	return 0
+}
+
+# kill_after SECONDS PID
+kill_after() {
+	sleep "$1"
+	kill -9 "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
+trial_import() {
+	store=$work/import
+	rm -rf "$store"
+	cs-init -q -s "$store" --network regtest || { fail "cs-init"; return; }
+	delay=0.$(printf '%03d' "$(rand 600)")
+	cs-put -v -s "$store" -f raw "$chain" 2>"$work/put.log" &
+	kill_after "$delay" $!
+	check_store "$store" || return
+	# every commit reported done is there, and the tip has at least its work
+	last=$(grep 'committed:' "$work/put.log" | tail -1)
+	if [ -n "$last" ]; then
+		hash=${last##* }
+		cs-get -s "$store" -f json "$hash" >"$work/e.json" 2>"$work/err" ||
+			{ fail "reported commit $hash missing: $(cat "$work/err")"; return; }
+		height=$(sed 's/.*"height":\([0-9]*\).*/\1/' "$work/e.json")
+		tipheight=$(sed 's/.*"height":\([0-9]*\).*/\1/' "$work/tip.json")
+		[ "$tipheight" -ge "$height" ] || { fail "tip $tipheight below reported commit $height"; return; }
+	fi
+	# running the import again completes the chain
+	cs-put -q -s "$store" -f raw "$chain" 2>"$work/err" || { fail "re-import: $(cat "$work/err")"; return; }
+	got=$(cs-tip -s "$store" -f hex)
+	[ "$got" = "$final" ] || { fail "re-import ends at another tip"; return; }
+	cs-check -s "$store" 2>"$work/err" || fail "cs-check after re-import: $(cat "$work/err")"
+}
+
+# A store of blocks 1..255 with bodies and a side branch, made once.
+bodies_store() {
+	[ -d "$work/bodies.ref" ] && return 0
+	cs-init -q -s "$work/bodies.ref" --network mainnet &&
+		cs-put -q -s "$work/bodies.ref" -f blk "$blocks"
+}
+
+trial_prune() {
+	store=$work/prune
+	rm -rf "$store"
+	bodies_store || { fail "bodies store"; return; }
+	cp -a "$work/bodies.ref" "$store"
+	delay=0.$(printf '%03d' "$(rand 150)")
+	cs-prune -s "$store" --force --keep-bodies 10 --archive "$work/archive.$trial" 2>/dev/null &
+	kill_after "$delay" $!
+	check_store "$store" || return
+	cs-prune -s "$store" --force --keep-bodies 10 2>"$work/err" || { fail "prune again: $(cat "$work/err")"; return; }
+	check_store "$store" || return
+	n=$(cs-get -s "$store" --range 0.. -f raw | wc -c)
+	[ "$n" -eq $((256 * 80)) ] || fail "main-chain headers lost by prune ($n bytes)"
+}
+
+trial_backup() {
+	bodies_store || { fail "bodies store"; return; }
+	dest=$work/backup.$trial
+	rm -rf "$dest" "$work"/backups.$trial
+	delay=0.0$(printf '%02d' "$(rand 60)")
+	cs-backup -s "$work/bodies.ref" "$dest" 2>/dev/null &
+	kill_after "$delay" $!
+	check_store "$work/bodies.ref" || return
+	# a backup is there whole, or not at all
+	if [ -e "$dest" ]; then
+		check_store "$dest" || return
+	fi
+	rm -rf "$dest"
+	cs-backup -s "$work/bodies.ref" "$dest" 2>"$work/err" || { fail "backup again: $(cat "$work/err")"; return; }
+	check_store "$dest"
+	rm -rf "$dest"
+}
+
+trial=0
+while [ "$trial" -lt "$trials" ]; do
+	trial=$((trial + 1))
+	case $workload in
+	all) set -- import prune backup; kind=$(eval echo "\${$((trial % 3 + 1))}") ;;
+	*) kind=$workload ;;
+	esac
+	before=$failed
+	delay=0
+	"trial_$kind"
+	done_trials=$((done_trials + 1))
+	[ "$failed" -eq "$before" ] && echo "trial $trial ($kind, kill after ${delay}s): ok"
+done
+echo "$done_trials trials, $failed failed"
+[ "$failed" -eq 0 ]
