@@ -359,6 +359,12 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err)) != 0)
 		goto out;
 	g.how.opaque = g.store.meta.opaque;
+	/* An opaque header has no fixed size: in hex it could not be told from
+	 * the body after it. */
+	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body) {
+		cs_store_close(&g.store);
+		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: use --body with cbor or json", g.store.dir);
+	}
 	if (keys) {
 		/* A command reading keys takes the store once its input has arrived. */
 		cs_store_release(&g.store);

@@ -38,10 +38,11 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
-/* An opaque genesis: the first entry on standard input. */
+/* An opaque genesis: the one entry on standard input. Its header and body
+ * are copied into *owned (free it), since reading on moves the input. */
 static int
 opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta *meta, struct cs_entry *e,
-    struct cs_error *err)
+    uint8_t **owned, struct cs_error *err)
 {
 	struct cs_record rec;
 	int rc;
@@ -50,9 +51,31 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 		return rc;
 	switch (cs_reader_next(r, &rec, true, err)) {
 	case CS_READ_RECORD:
-		return cs_genesis_opaque(&rec, meta, e, err);
+		break;
 	case CS_READ_END:
 		return cs_error_set(err, CS_EX_DATAERR, "no genesis entry on standard input");
+	default:
+		return err->code;
+	}
+	if ((rc = cs_genesis_opaque(&rec, meta, e, err)) != 0)
+		return rc;
+	if ((*owned = malloc(e->header_len + e->body_len + 1)) == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	memcpy(*owned, e->header, e->header_len);
+	e->header = *owned;
+	if (e->body != NULL) {
+		memcpy(*owned + e->header_len, e->body, e->body_len);
+		e->body = *owned + e->header_len;
+	}
+	/* The genesis is one entry: more is a mistake (a whole chain piped
+	 * into cs-init), not something to drop unread. */
+	switch (cs_reader_next(r, &rec, true, err)) {
+	case CS_READ_END:
+		return 0;
+	case CS_READ_RECORD:
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "item %llu at byte %llu: only the genesis entry goes to cs-init; the others go to cs-put",
+		    (unsigned long long)rec.item, (unsigned long long)rec.offset);
 	default:
 		return err->code;
 	}
@@ -63,7 +86,7 @@ main(int argc, char *argv[])
 {
 	const char *network = NULL, *genesis_hex = NULL, *pow_limit = NULL;
 	const struct cs_network *net = NULL;
-	uint8_t header[CS_HEADER_SIZE];
+	uint8_t header[CS_HEADER_SIZE], *owned = NULL;
 	struct cs_store_meta meta;
 	struct cs_reader reader;
 	struct cs_error err;
@@ -108,7 +131,7 @@ main(int argc, char *argv[])
 	memset(&reader, 0, sizeof(reader));
 	cs_error_clear(&err);
 	if (opaque)
-		rc = opaque_genesis(cli.format, &reader, &meta, &genesis, &err);
+		rc = opaque_genesis(cli.format, &reader, &meta, &genesis, &owned, &err);
 	else if (genesis_hex != NULL)
 		rc = cs_genesis_custom(genesis_hex, pow_limit, &meta, &genesis, header, &err);
 	else
@@ -124,11 +147,12 @@ main(int argc, char *argv[])
 	if (rc == 0 && !cli.quiet) {
 		cs_hash_to_display(meta.genesis, hash);
 		if (existed)
-			cs_warn(&cli, "'%s' is already a %s store", store.dir, meta.network);
+			cs_warn(&cli, "'%s' is already %s %s store", store.dir, meta.opaque ? "an" : "a", meta.network);
 		else
 			cs_warn(&cli, "created %s store '%s' (genesis %s)", meta.network, store.dir, hash);
 	}
 	if (store.options != NULL)
 		cs_store_close(&store);
+	free(owned);
 	return rc == 0 ? 0 : cs_fail(&cli, &err);
 }

@@ -238,6 +238,13 @@ main(int argc, char *argv[])
 		return cs_fail(&p.cli, &err);
 	}
 	cs_store_release(&p.store);
+	/* raw, hex and blk carry Bitcoin headers, which cannot name their own
+	 * hash and parent as an opaque store's entries must. */
+	if (p.store.meta.opaque && p.cli.format != CS_FORMAT_CBOR && p.cli.format != CS_FORMAT_JSON) {
+		cs_store_close(&p.store);
+		cs_cli_usage_error(&p.cli, "'%s' is an opaque store: its entries are read as cbor or json, not %s",
+		    p.store.dir, cs_format_name(p.cli.format));
+	}
 	if ((rc = cs_import_init(&p.import, &p.store, &err)) != 0)
 		goto out;
 

@@ -5,6 +5,7 @@
 #include "header.h"
 #include "hex.h"
 #include "pow.h"
+#include "sha256.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,14 @@
 #define ORPHAN_BYTES_MAX (256u << 20)
 #define VALUE_MAX (37 + 64 + CS_OPAQUE_HEADER_MAX)
 
-/* An entry written in the batch being built: what its children need. */
+/* An entry written in the batch being built: what its children need, and
+ * in an opaque store what a later record of the same hash must repeat. */
 struct cs_pending {
 	uint8_t hash[32];
 	uint8_t prev[32];
+	uint8_t digest[32]; /* opaque: SHA-256d of the header */
 	uint32_t height;
-	struct cs_u256 chainwork;
+	struct cs_u256 chainwork, work;
 	bool used, has_body;
 };
 
@@ -30,7 +33,9 @@ struct cs_pending {
 struct derived {
 	uint8_t hash[32];
 	uint8_t prev[32];
+	uint8_t digest[32]; /* opaque: SHA-256d of the header */
 	struct cs_u256 work;
+	uint64_t arrival; /* 1 for the import's first record, 2 for the next... */
 };
 
 /* A record waiting for its parent, with its own copy of its bytes and what
@@ -111,12 +116,15 @@ cs_import_init(struct cs_import *im, struct cs_store *s, struct cs_error *err)
 	im->table = calloc(im->table_cap, sizeof(*im->table));
 	im->orphan_buckets = ORPHAN_BUCKETS;
 	im->orphans = calloc(im->orphan_buckets, sizeof(*im->orphans));
+	im->orphan_tails = calloc(im->orphan_buckets, sizeof(*im->orphan_tails));
 	im->value = malloc(VALUE_MAX);
 	im->batch = leveldb_writebatch_create();
-	if (im->table == NULL || im->orphans == NULL || im->value == NULL) {
+	if (im->table == NULL || im->orphans == NULL || im->orphan_tails == NULL || im->value == NULL) {
 		cs_import_free(im);
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	}
+	for (size_t b = 0; b < im->orphan_buckets; b++)
+		im->orphan_tails[b] = &im->orphans[b];
 	return 0;
 }
 
@@ -132,6 +140,7 @@ cs_import_free(struct cs_import *im)
 		}
 	}
 	free(im->orphans);
+	free(im->orphan_tails);
 	free(im->table);
 	free(im->value);
 	free(im->txids);
@@ -171,6 +180,7 @@ load_tip(struct cs_import *im, struct cs_error *err)
 	memcpy(im->best, im->tip, 32);
 	im->best_height = im->tip_height;
 	im->best_work = im->tip_work;
+	im->best_arrival = 0; /* held: it wins every tie */
 	im->tip_loaded = true;
 	return 0;
 }
@@ -218,6 +228,7 @@ derive(struct cs_import *im, const struct cs_record *rec, struct derived *d, str
 {
 	struct cs_store *s = im->store;
 
+	memset(d, 0, sizeof(*d));
 	if (!rec->has_header)
 		return reject(rec, err, "entry has no header", NULL);
 	if (s->meta.opaque) {
@@ -228,6 +239,8 @@ derive(struct cs_import *im, const struct cs_record *rec, struct derived *d, str
 		memcpy(d->hash, rec->hash, 32);
 		memcpy(d->prev, rec->prev, 32);
 		cs_record_opaque_work(rec, &d->work);
+		if (cs_sha256d(rec->header, rec->header_len, d->digest) != 0)
+			return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 		return 0;
 	}
 	if (rec->header_len != CS_HEADER_SIZE) {
@@ -321,6 +334,33 @@ put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *r
 	return 0;
 }
 
+/* In an opaque store a hash names one entry: a record that repeats a hash
+ * with another header, parent or work is a conflict, not a duplicate. (In
+ * a Bitcoin store the hash is the header's, so this cannot happen.) */
+static int
+check_conflict(struct cs_import *im, const struct cs_record *rec, const struct derived *d, bool same_header,
+    const uint8_t prev[32], const struct cs_u256 *work, struct cs_error *err)
+{
+	const char *what = NULL;
+
+	if (!im->store->meta.opaque)
+		return 0;
+	if (!same_header)
+		what = "header";
+	else if (memcmp(prev, d->prev, 32) != 0)
+		what = "prev";
+	else if (cs_u256_cmp(work, &d->work) != 0)
+		what = "work";
+	if (what == NULL)
+		return 0;
+	{
+		char why[96];
+
+		snprintf(why, sizeof(why), "conflict: a different %s is already given for", what);
+		return reject(rec, err, why, d->hash);
+	}
+}
+
 /* A record whose hash is in the batch already: a no-op, or its body arrives. */
 static int
 add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
@@ -329,7 +369,10 @@ add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const s
 	struct cs_entry e;
 	int rc;
 
-	if ((rc = check_claims(rec, pending->height, &pending->chainwork, err)) != 0)
+	/* The batch keeps a digest of each header, not the header. */
+	if ((rc = check_conflict(im, rec, d, memcmp(pending->digest, d->digest, 32) == 0, pending->prev,
+		 &pending->work, err)) != 0 ||
+	    (rc = check_claims(rec, pending->height, &pending->chainwork, err)) != 0)
 		return rc;
 	if (!rec->has_body || pending->has_body) {
 		im->stats.duplicates++;
@@ -356,12 +399,11 @@ static int
 add_stored_duplicate(struct cs_import *im, const struct cs_record *rec, const struct derived *d, struct cs_entry *e,
     struct cs_error *err)
 {
+	bool same_header = e->header_len == rec->header_len && memcmp(e->header, rec->header, e->header_len) == 0;
 	int rc;
 
-	if (im->store->meta.opaque &&
-	    (e->header_len != rec->header_len || memcmp(e->header, rec->header, e->header_len) != 0))
-		return reject(rec, err, "conflict: a different header is stored under", d->hash);
-	if ((rc = check_claims(rec, e->height, &e->chainwork, err)) != 0)
+	if ((rc = check_conflict(im, rec, d, same_header, e->prev, &e->work, err)) != 0 ||
+	    (rc = check_claims(rec, e->height, &e->chainwork, err)) != 0)
 		return rc;
 	if (!rec->has_body || (e->flags & CS_ENTRY_HAS_BODY)) {
 		im->stats.duplicates++;
@@ -398,8 +440,11 @@ hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct deri
 	/* The parent, for the "unknown parent" report at the end of input. */
 	memcpy(o->rec.prev, d->prev, 32);
 	o->rec.has_prev = true;
-	o->next = im->orphans[b];
-	im->orphans[b] = o;
+	/* Appended, so that orphans waiting for one parent connect in the
+	 * order they arrived: the first seen wins a tie, and a conflict. */
+	o->next = NULL;
+	*im->orphan_tails[b] = o;
+	im->orphan_tails[b] = &o->next;
 	im->orphan_count++;
 	im->orphan_bytes += size;
 	return 0;
@@ -409,13 +454,16 @@ hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct deri
 static struct cs_orphan *
 take_orphan(struct cs_import *im, const uint8_t parent[32])
 {
-	struct cs_orphan **link = &im->orphans[hash_slot(parent) % im->orphan_buckets];
+	size_t b = hash_slot(parent) % im->orphan_buckets;
+	struct cs_orphan **link = &im->orphans[b];
 
 	for (; *link != NULL; link = &(*link)->next) {
 		struct cs_orphan *o = *link;
 
 		if (memcmp(o->d.prev, parent, 32) == 0) {
 			*link = o->next;
+			if (o->next == NULL)
+				im->orphan_tails[b] = link;
 			im->orphan_count--;
 			im->orphan_bytes -= o->rec.header_len + (o->rec.has_body ? o->rec.body_len : 0);
 			return o;
@@ -431,7 +479,7 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	struct cs_pending *p;
 	struct cs_entry e;
 	uint8_t key[33];
-	int rc;
+	int rc, cmp;
 
 	memset(&e, 0, sizeof(e));
 	if (parent_height == UINT32_MAX)
@@ -457,51 +505,93 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	p = pending_insert(im, e.hash);
 	memcpy(p->prev, e.prev, 32);
+	memcpy(p->digest, d->digest, 32);
 	p->height = e.height;
 	p->chainwork = e.chainwork;
+	p->work = e.work;
 	p->has_body = rec->has_body;
 	im->stats.added++;
-	if (cs_u256_cmp(&e.chainwork, &im->best_work) > 0) {
+	/* The most work; on a tie, the tip held stays, and between two new
+	 * entries the one that arrived first wins, though entries that waited
+	 * for their parent connect later than they arrived. */
+	cmp = cs_u256_cmp(&e.chainwork, &im->best_work);
+	if (cmp > 0 || (cmp == 0 && d->arrival < im->best_arrival)) {
 		memcpy(im->best, e.hash, 32);
 		im->best_height = e.height;
 		im->best_work = e.chainwork;
+		im->best_arrival = d->arrival;
 	}
 	return 0;
 }
 
-/* Connects the orphans that waited for hash, and theirs, depth first. */
+/* Connects one orphan whose parent is in the batch, unless its hash arrived
+ * meanwhile (in an opaque store, possibly under another parent): then it is
+ * a duplicate, or a conflict. *connected says whether it was connected. */
+static int
+connect_orphan(struct cs_import *im, struct cs_orphan *o, const struct cs_pending *parent, bool *connected,
+    struct cs_error *err)
+{
+	struct cs_pending *pending = pending_find(im, o->d.hash);
+	struct cs_entry stored;
+	char *owned;
+	int rc;
+
+	*connected = false;
+	if (pending != NULL)
+		return add_pending_duplicate(im, &o->rec, &o->d, pending, err);
+	rc = cs_store_read_entry(im->store, o->d.hash, &stored, &owned, err);
+	if (rc == 0) {
+		rc = add_stored_duplicate(im, &o->rec, &o->d, &stored, err);
+		cs_store_free(owned);
+		return rc;
+	}
+	if (rc != CS_EX_NOTFOUND)
+		return rc;
+	*connected = true;
+	return connect_entry(im, &o->rec, &o->d, parent->height, &parent->chainwork, err);
+}
+
+/* Connects the orphans that waited for hash, and theirs, depth first. An
+ * orphan that is rejected (a conflict, a wrong claim) is dropped and the
+ * others still connect; the first rejection is returned at the end. */
 static int
 connect_orphans(struct cs_import *im, const uint8_t hash[32], struct cs_error *err)
 {
 	uint8_t parent[32];
-	struct cs_orphan *o;
-	int rc = 0;
+	bool rejected = false;
 
 	memcpy(parent, hash, 32);
 	for (;;) {
 		struct cs_pending *p = pending_find(im, parent);
-		struct derived d;
+		struct cs_orphan *o = p != NULL ? take_orphan(im, parent) : NULL;
+		struct cs_error orphan_err;
+		uint8_t child[32];
+		bool connected;
+		int rc;
 
-		o = p != NULL ? take_orphan(im, parent) : NULL;
 		if (o == NULL) {
 			/* Climb back to the nearest ancestor in this batch that
 			 * still has waiting children. */
 			if (p == NULL || memcmp(parent, hash, 32) == 0)
-				return 0;
+				return rejected ? err->code : 0;
 			memcpy(parent, p->prev, 32);
 			continue;
 		}
-		d = o->d;
-		if (pending_find(im, d.hash) != NULL) {
-			im->stats.duplicates++;
-			free(o);
+		memcpy(child, o->d.hash, 32);
+		rc = connect_orphan(im, o, p, &connected, &orphan_err);
+		free(o);
+		if (rc == CS_EX_DATAERR) {
+			if (!rejected)
+				*err = orphan_err;
+			rejected = true;
 			continue;
 		}
-		rc = connect_entry(im, &o->rec, &d, p->height, &p->chainwork, err);
-		free(o);
-		if (rc != 0)
+		if (rc != 0) {
+			*err = orphan_err;
 			return rc;
-		memcpy(parent, d.hash, 32);
+		}
+		if (connected)
+			memcpy(parent, child, 32);
 	}
 }
 
@@ -519,6 +609,7 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 		return rc;
 	if ((rc = derive(im, rec, &d, err)) != 0)
 		return rc;
+	d.arrival = ++im->arrivals;
 	if ((pending = pending_find(im, d.hash)) != NULL)
 		return add_pending_duplicate(im, rec, &d, pending, err);
 	rc = cs_store_read_entry(im->store, d.hash, &stored, &owned, err);

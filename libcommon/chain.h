@@ -42,7 +42,9 @@ struct cs_import {
 	uint8_t best[32];
 	uint32_t best_height;
 	struct cs_u256 best_work;
-	struct cs_orphan **orphans;
+	uint64_t best_arrival, arrivals;
+	struct cs_orphan **orphans;       /* buckets by parent, oldest first */
+	struct cs_orphan ***orphan_tails; /* each bucket's last link */
 	size_t orphan_buckets, orphan_count, orphan_bytes;
 	uint8_t *value;
 	/* txids of the last body parsed, staged until its record is accepted */

@@ -293,6 +293,34 @@ cannot_create(int rc, struct cs_error *err)
 	return err->code;
 }
 
+/* An opaque genesis names its own hash: given again, it must be the same
+ * entry (header, prev, work), else it is a conflict. */
+static int
+same_genesis(struct cs_store *s, const struct cs_entry *genesis, struct cs_error *err)
+{
+	const char *what = NULL;
+	struct cs_entry e;
+	char *owned, hex[CS_HASH_HEX];
+	int rc = cs_store_read_entry(s, genesis->hash, &e, &owned, err);
+
+	if (rc != 0)
+		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: genesis entry missing",
+						  s->dir)
+					    : rc;
+	if (e.header_len != genesis->header_len || memcmp(e.header, genesis->header, e.header_len) != 0)
+		what = "header";
+	else if (memcmp(e.prev, genesis->prev, 32) != 0)
+		what = "prev";
+	else if (cs_u256_cmp(&e.work, &genesis->work) != 0)
+		what = "work";
+	cs_store_free(owned);
+	if (what == NULL)
+		return 0;
+	cs_hash_to_display(genesis->hash, hex);
+	return cs_error_set(err, CS_EX_DATAERR, "conflict: '%s' holds genesis %s with a different %s", s->dir, hex,
+	    what);
+}
+
 int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
@@ -318,11 +346,17 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	rc = meta_load(s, err);
 	if (rc == 0) {
 		*existed = true;
-		if (memcmp(s->meta.genesis, meta->genesis, 32) != 0 || s->meta.opaque != meta->opaque ||
-		    strcmp(s->meta.network, meta->network) != 0)
-			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a %s store, not %s", dir, s->meta.network,
-			    meta->network);
-		return 0;
+		if (s->meta.opaque != meta->opaque || strcmp(s->meta.network, meta->network) != 0)
+			return cs_error_set(err, CS_EX_DATAERR, "'%s' is %s %s store, not %s", dir,
+			    s->meta.opaque ? "an" : "a", s->meta.network, meta->network);
+		if (memcmp(s->meta.genesis, meta->genesis, 32) != 0) {
+			char have[CS_HASH_HEX], want[CS_HASH_HEX];
+
+			cs_hash_to_display(s->meta.genesis, have);
+			cs_hash_to_display(meta->genesis, want);
+			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store of genesis %s, not %s", dir, have, want);
+		}
+		return meta->opaque ? same_genesis(s, genesis, err) : 0;
 	}
 	if (rc != CS_EX_NOINPUT)
 		return rc;
