@@ -258,18 +258,67 @@ meta_load(struct cs_store *s, struct cs_error *err)
 	return 0;
 }
 
-int
-cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+static int
+store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
     struct cs_error *err)
 {
 	struct stat st;
 	int rc;
 
 	store_init(s, dir, command, wait_seconds);
+	if (verify) {
+		leveldb_options_set_paranoid_checks(s->options, 1);
+		leveldb_readoptions_set_verify_checksums(s->read, 1);
+	}
 	if (stat(s->dbpath, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
 	if ((rc = cs_store_acquire(s, err)) != 0)
 		return rc;
+	if ((rc = meta_load(s, err)) != 0) {
+		cs_store_release(s);
+		return rc;
+	}
+	return 0;
+}
+
+int
+cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    struct cs_error *err)
+{
+	return store_open(s, dir, command, wait_seconds, false, err);
+}
+
+int
+cs_store_open_verified(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    struct cs_error *err)
+{
+	return store_open(s, dir, command, wait_seconds, true, err);
+}
+
+int
+cs_store_repair(struct cs_store *s, struct cs_error *err)
+{
+	char *lerr = NULL;
+	int rc;
+
+	if (s->db != NULL) {
+		leveldb_close(s->db);
+		s->db = NULL;
+	} else if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0) {
+		return rc;
+	}
+	/* LevelDB's repair takes no lock of its own (LIBRARIES.md 9.4): the
+	 * store's lock, held here with the database closed, is the only guard. */
+	leveldb_repair_db(s->options, s->dbpath, &lerr);
+	if (lerr != NULL) {
+		cs_lock_release(&s->lock);
+		return leveldb_failed(s, lerr, "cannot repair store", err);
+	}
+	if ((rc = db_open(s, false, err)) != 0) {
+		cs_lock_release(&s->lock);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
 	if ((rc = meta_load(s, err)) != 0) {
 		cs_store_release(s);
 		return rc;
@@ -420,15 +469,18 @@ cs_store_header_work(struct cs_store *s, const uint8_t *header, struct cs_u256 *
 }
 
 /* Decodes a stored value; the store's work cache fills derived work. */
-static int
-decode_entry(struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
+int
+cs_store_decode_entry(struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
     struct cs_entry *e)
 {
 	const uint8_t *p = (const uint8_t *)value;
-	size_t fixed = ENTRY_FIXED + ((p[0] & CS_ENTRY_OPAQUE) ? 64 : 0);
+	size_t fixed;
 
 	memset(e, 0, sizeof(*e));
-	if (len < ENTRY_FIXED || len < fixed)
+	if (len < ENTRY_FIXED)
+		return -1;
+	fixed = ENTRY_FIXED + ((p[0] & CS_ENTRY_OPAQUE) ? 64 : 0);
+	if (len < fixed)
 		return -1;
 	memcpy(e->hash, hash, 32);
 	e->flags = p[0];
@@ -489,7 +541,7 @@ cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry 
 	cs_store_key(key, 'E', hash);
 	if ((rc = db_get(s, key, sizeof(key), owned, &vlen, err)) != 0)
 		return rc;
-	if (decode_entry(s, hash, *owned, vlen, e) != 0) {
+	if (cs_store_decode_entry(s, hash, *owned, vlen, e) != 0) {
 		leveldb_free(*owned);
 		*owned = NULL;
 		return corrupt_entry(s, hash, err);

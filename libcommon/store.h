@@ -66,6 +66,19 @@ const char *cs_store_path(const char *option);
 int cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     struct cs_error *err);
 
+/* As cs_store_open, with LevelDB's paranoid checks on at open and every
+ * read verifying its block checksums (cs-check, cs-backup --verify): a
+ * damaged database fails to open instead of being silently trimmed. */
+int cs_store_open_verified(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    struct cs_error *err);
+/* Runs LevelDB's repair (leveldb_repair_db) on a store that
+ * cs_store_open_verified opened (it stays locked throughout) or failed to
+ * open with CS_EX_IOERR (the lock is taken, waiting as acquire does), with
+ * the database closed, then opens it and leaves it held. Files LevelDB
+ * cannot use are moved to DIR/db/lost/. CS_EX_IOERR when the repair fails
+ * or what it recovered is not a store (meta lost). */
+int cs_store_repair(struct cs_store *s, struct cs_error *err);
+
 /* cs-init: creates dir if needed and the store with its genesis entry.
  * When the store exists: *existed is set and it must be the same network
  * (same genesis and profile), else CS_EX_DATAERR. Leaves the store held. */
@@ -87,6 +100,11 @@ int cs_store_get_entry(struct cs_store *s, const uint8_t hash[32], struct cs_ent
     struct cs_error *err);
 int cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry *e, char **owned,
     struct cs_error *err);
+/* Decodes a stored value (from an iterator) of the entry hash: 0, or -1
+ * when it does not decode. The layout follows the value's own
+ * CS_ENTRY_OPAQUE flag. e->header points into value. */
+int cs_store_decode_entry(struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
+    struct cs_entry *e);
 /* The active tip's entry (main); a missing one is a corrupt store. */
 int cs_store_get_tip_entry(struct cs_store *s, struct cs_entry *e, char **owned, struct cs_error *err);
 /* Whether an entry exists (no value copy). */

@@ -230,6 +230,23 @@ assert_json() {
 	assert_equal "$got" "$2"
 }
 
+# btcd_tx_counts: "HEIGHT COUNT" for each of btcd's blocks 1..255, the
+# number of transactions counted by python from the file (the varint after
+# each 80-byte header), independently of the code under test.
+btcd_tx_counts() {
+	"$PY" -c 'import struct, sys
+d = open(sys.argv[1], "rb").read()
+i = h = 0
+while i < len(d):
+    size = struct.unpack_from("<I", d, i + 4)[0]
+    b = d[i + 8:i + 8 + size]
+    i += 8 + size
+    h += 1
+    c = b[80]
+    n = c if c < 0xfd else struct.unpack_from({0xfd: "<H", 0xfe: "<I", 0xff: "<Q"}[c], b, 81)[0]
+    print(h, n)' "$BTCD_BLOCKS"
+}
+
 # has_genchain: true when the regtest chain generator is built.
 has_genchain() {
 	command -v cs-genchain >/dev/null 2>&1

@@ -9,7 +9,8 @@
 set -eu
 
 PACKAGES="libleveldb-dev libcbor-dev libjansson-dev libssl-dev pkg-config
-bats bats-assert bats-support mandoc python3-cbor2 bash-completion zsh xxd jq"
+bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client
+bash-completion zsh xxd jq"
 
 missing=
 for pkg in $PACKAGES; do

@@ -1,0 +1,481 @@
+#!/usr/bin/env bats
+# cs-check: stores damaged on purpose, key by key (tests/tools/cs-poke) and
+# file by file, must exit 74 naming what is wrong; --repair must bring back
+# what can be brought back. Expected hashes and chainworks are the published
+# ones (tests/data), computed here with python, never taken from the code.
+
+load test_helper
+
+setup_file() {
+	build_mainnet_10k || true
+}
+
+setup() {
+	common_setup
+}
+
+# hash_at N: display hash of mainnet header N, from the shipped file.
+hash_at() {
+	display_hash_of_hex "$(header_hex "$MAINNET" "$1")"
+}
+
+# cw_at N: the published chainwork at mainnet height N <= 10236: every
+# header has bits 1d00ffff, work 0x100010001 (tests/data/README.md).
+cw_at() {
+	printf '%064x' $((($1 + 1) * 0x100010001))
+}
+
+# key PREFIX HASH: a store key in hex: the prefix byte and the hash in
+# internal order (libcommon/store.h).
+key() {
+	printf '%s%s' "$1" "$(reverse_hex "$2")"
+}
+
+# entry_edit HASH PYTHON: rewrites entry HASH's stored value with a python
+# statement on v, a bytearray: flags v[0], height v[1:5] (big-endian),
+# chainwork v[5:37], header v[37:].
+entry_edit() {
+	local k v
+	k=$(key 45 "$1")
+	v=$(cs-poke get "$k") || return
+	v=$("$PY" -c 'import sys
+v = bytearray.fromhex(sys.argv[1])
+exec(sys.argv[2])
+print(v.hex())' "$v" "$2") || return
+	cs-poke put "$k" "$v"
+}
+
+# btcd_store: a mainnet store holding btcd's blocks 1..255 with bodies.
+btcd_store() {
+	cs-init -q && cs-put -q -f blk "$BTCD_BLOCKS"
+}
+
+# bulk_table: the table file holding the entries cs-put wrote. cs-init's
+# records went to a table of their own when cs-put opened the store; what
+# cs-put wrote waits in the log until the next open (a check) makes it a
+# table too.
+bulk_table() {
+	cs-check || return
+	ls -S "$CS_STORE"/db/*.ldb | head -n 1
+}
+
+HASH_170=00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee
+TX_FIRST_PAYMENT=f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16
+
+# opaque_store: an opaque chain of hashes 0x10 <- 1 <- 2 <- 3 (work 5) and
+# a fork 1 <- 0xf; the others have the default work, 1.
+opaque_store() {
+	entry() { printf '{"hash":"%064x","prev":"%064x","header":"%s"%s}\n' "$1" "$2" "$3" "${4:-}"; }
+	entry 16 0 aa | cs-init -q --opaque -f json || return
+	{
+		entry 1 16 01
+		entry 2 1 02
+		entry 3 2 03 ',"work":5'
+		entry 15 1 0f
+	} | cs-put -q -f json
+}
+
+@test "cs-check: a sound store: exit 0, nothing printed" {
+	init_mainnet_10k
+	run -0 --separate-stderr cs-check
+	assert_output ''
+	assert_err_empty
+	run -0 --separate-stderr cs-check --repair
+	assert_output ''
+	assert_err_empty
+}
+
+@test "cs-check -v: what real mainnet 0..10236 holds" {
+	init_mainnet_10k
+	run -0 --separate-stderr cs-check -v
+	assert_output ''
+	assert_err_equal "cs-check: store '$CS_STORE': 10237 entries (10237 on the main chain, 0 on forks), 1 chain tip, 0 bodies (0 pruned), 0 transactions indexed, 10237 heights indexed
+cs-check: store '$CS_STORE': every hash and proof of work verified
+cs-check: store '$CS_STORE' is sound"
+}
+
+@test "cs-check -v: btcd blocks 1..255, bodies and transaction index sound" {
+	btcd_store
+	n=$(btcd_tx_counts | awk '{ n += $2 } END { print n }')
+	((n > 255)) || fail "counted $n transactions"
+	run -0 --separate-stderr cs-check -v
+	assert_err_contains "256 entries (256 on the main chain, 0 on forks), 1 chain tip, 255 bodies (0 pruned), $n transactions indexed, 256 heights indexed"
+}
+
+@test "cs-check -v: the btcd reorg: two forks, two tips" {
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$REORG"/blk_0_to_4.dat "$REORG"/blk_3A.dat "$REORG"/blk_4A.dat "$REORG"/blk_5A.dat
+	run -0 --separate-stderr cs-check -v
+	# 0 1 2 3A 4A 5A on the main chain, 3 and 4 on a fork; tips 4 and 5A
+	assert_err_contains "8 entries (6 on the main chain, 2 on forks), 2 chain tips, 8 bodies (0 pruned)"
+}
+
+@test "cs-check -v: an opaque store is checked, but its hashes cannot be" {
+	opaque_store
+	run -0 --separate-stderr cs-check
+	assert_err_empty
+	run -0 --separate-stderr cs-check -v
+	assert_err_contains "5 entries (4 on the main chain, 1 on forks), 2 chain tips"
+	assert_err_contains "hashes not verified: an opaque store's entries name their own"
+}
+
+@test "cs-check: opaque store: chainwork damaged, found and repaired" {
+	opaque_store
+	# entry 3 (height 3): work 5 on 1+1+1 -> chainwork 8; the opaque layout
+	# puts prev and work between chainwork and header
+	entry_edit "$(printf '%064x' 3)" 'v[36] = 9'
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: entry $(printf '%064x' 3): chainwork 9 does not match its parent's (expected 8)"
+	run -0 --separate-stderr cs-check --repair -q
+	run -0 cs-tip -f json
+	assert_json .chainwork "$(printf '%064x' 8)"
+	assert_json .work 5
+}
+
+@test "cs-check: missing store 66, busy store 75, usage 64" {
+	run -66 --separate-stderr cs-check
+	assert_err_contains "cs-check: store '$CS_STORE' not found"
+	run -66 --separate-stderr cs-check --repair
+	run -0 cs-init -q
+	flock "$CS_STORE/lock" sleep 3 3>&- &
+	wait_locked "$CS_STORE/lock"
+	run -75 --separate-stderr cs-check -w 0.2
+	assert_err_contains 'cs-check: store busy'
+	run -75 --separate-stderr cs-check -w 0.2 --repair
+	wait
+	run -64 --separate-stderr cs-check --frobnicate
+	run -64 --separate-stderr cs-check -f text
+	assert_err_contains "unknown format 'text'"
+	run -64 --separate-stderr cs-check extra
+}
+
+@test "cs-check: chainwork damaged at 5000: named; --repair restores the published value" {
+	init_mainnet_10k
+	h=$(hash_at 5000)
+	entry_edit "$h" 'v[5:37] = (12345).to_bytes(32, "big")'
+	run -74 --separate-stderr cs-check
+	assert_output ''
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h: chainwork 3039 does not match its parent's (expected 138913891389)
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
+	run -0 --separate-stderr cs-check --repair
+	assert_output ''
+	assert_err_contains "repair: rewrote entry $h: height 5000, chainwork 138913891389"
+	run -0 --separate-stderr cs-check
+	assert_err_empty
+	run -0 cs-get -n 5000 -f json
+	assert_json .chainwork "$(cw_at 5000)"
+	assert_json .hash "$h"
+}
+
+@test "cs-check: height damaged: named, and only that entry" {
+	init_mainnet_10k
+	h=$(hash_at 7)
+	entry_edit "$h" 'v[1:5] = (9).to_bytes(4, "big")'
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h: height 9 does not match its parent's (expected 7)
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
+	run -0 cs-check --repair -q
+	run -0 cs-get -f json "$h"
+	assert_json .height 7
+}
+
+@test "cs-check: height index: a height missing, one above the tip, one naming another entry" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(printf '48%08x' 100)"
+	run -0 cs-poke put "$(printf '48%08x' 10237)" "$(reverse_hex "$(hash_at 5)")"
+	run -0 cs-poke put "$(printf '48%08x' 200)" "$(reverse_hex "$(hash_at 201)")"
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: height index: height 200 names $(hash_at 201), but the chain from the tip has $(hash_at 200)
+cs-check: store '$CS_STORE' is corrupt: height index: height 100 is missing
+cs-check: store '$CS_STORE' is corrupt: height index: height 10237 is above the tip (height 10236)
+cs-check: store '$CS_STORE' is corrupt: 3 problems found"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	run -0 cs-get -n 100 -n 200 -f json
+	assert_json .hash "$(hash_at 100)
+$(hash_at 200)"
+	run -1 cs-poke get "$(printf '48%08x' 10237)"
+}
+
+@test "cs-check: chain tips: one lost, one too many, one for no entry" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(key 58 "$HASH_10236")"
+	run -0 cs-poke put "$(key 58 "$(hash_at 9)")" ''
+	run -0 cs-poke put 58"$(printf '%064x' 7)" ''
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $HASH_10236: has no children but is not a chain tip"
+	assert_err_contains "chain tip $(hash_at 9): has children"
+	assert_err_contains "chain tip $(reverse_hex "$(printf '%064x' 7)"): no such entry"
+	assert_err_contains "3 problems found"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	run -0 cs-tip --all -f json
+	assert_json .hash "$HASH_10236"
+}
+
+@test "cs-check: the tip is not the best entry; --repair moves it back" {
+	init_mainnet_10k
+	run -0 cs-poke put "$(printf '%s' Mtip | xxd -p)" "$(reverse_hex "$(hash_at 5000)")"
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: tip $(hash_at 5000): not the best entry: $HASH_10236 has more chainwork (27fd27fd27fd, the tip 138913891389)
+cs-check: store '$CS_STORE' is corrupt: height index: heights 5001..10236 are above the tip (height 5000) (5236 heights)
+cs-check: store '$CS_STORE' is corrupt: 2 problems found"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: set the tip to $HASH_10236 (height 10236)"
+	run -0 cs-check
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+	assert_json .chainwork "$CW_10236"
+}
+
+@test "cs-check: the meta tip lost: named; --repair writes it again" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(printf '%s' Mtip | xxd -p)"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: meta: no tip"
+	run -0 cs-check --repair -q
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+}
+
+@test "cs-check: a header damaged at 10230: dropped with what hangs on it; cs-put brings them back" {
+	init_mainnet_10k
+	h=$(hash_at 10230)
+	entry_edit "$h" 'v[-1] ^= 0xff'
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $h: its header hashes to "
+	assert_err_contains "entry $(hash_at 10231): its parent $h is not sound; it and 5 entries after it do not connect to the genesis"
+	# the dropped entries go to standard output, for cs-put
+	cs-check --repair -q >dropped.cbor
+	run -0 cbor2json dropped.cbor
+	assert_equal "${#lines[@]}" 6
+	assert_json '.hash' "$(for n in 10231 10232 10233 10234 10235 10236; do reverse_hex "$(hash_at "$n")"; done)"
+	run -0 cs-check
+	run -0 cs-tip -f json
+	assert_json .height 10229
+	# the sound header from the source, then the entries that were dropped
+	cat <(headers "$MAINNET" 10230 10230 | raw2cbor) dropped.cbor | cs-put -q
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+	assert_json .chainwork "$CW_10236"
+	run -0 cs-check
+}
+
+@test "cs-check: an entry lost at 5000: 5236 cut off; --repair -f json keeps them for cs-put" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(key 45 "$(hash_at 5000)")"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $(hash_at 5001): its parent $(hash_at 5000) is not stored; it and 5235 entries after it do not connect to the genesis"
+	assert_err_contains "tip $HASH_10236: does not connect to the genesis"
+	run -0 --separate-stderr cs-check --repair -f json
+	assert_err_contains "repair: dropped 5236 entries that do not connect to the genesis"
+	assert_equal "${#lines[@]}" 5236
+	printf '%s\n' "${lines[@]}" >dropped.json
+	run -0 cs-tip -f json
+	assert_json .height 4999
+	run -0 cs-check
+	headers "$MAINNET" 5000 5000 | cs-put -q -f raw
+	run -0 cs-put -q -f json dropped.json
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+	run -0 cs-check
+}
+
+@test "cs-check: the genesis lost: a built-in network's is written again" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(key 45 "$GENESIS_MAINNET")"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: genesis entry $GENESIS_MAINNET: missing"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: wrote the genesis entry $GENESIS_MAINNET of mainnet again"
+	run -0 cs-check
+	run -0 cs-get -n 0 -f json
+	assert_json .hash "$GENESIS_MAINNET"
+	assert_json .chainwork "$CW_GENESIS"
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+}
+
+@test "cs-check: the genesis of an opaque chain lost: --repair refuses, changing nothing" {
+	opaque_store
+	g=$(printf '%064x' 16)
+	run -0 cs-poke del "$(key 45 "$g")"
+	before=$(cs-poke list)
+	run -74 --separate-stderr cs-check --repair
+	assert_err_contains "cannot repair store '$CS_STORE': its genesis entry $g is lost (restore the store from a backup)"
+	assert_equal "$(cs-poke list)" "$before"
+}
+
+@test "cs-check: an entry that does not decode; a malformed key" {
+	init_mainnet_10k
+	h=$(hash_at 10236)
+	run -0 cs-poke put "$(key 45 "$h")" 0000
+	run -0 cs-poke put 45abcd 00
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $h: does not decode (2 bytes)"
+	assert_err_contains "entries: malformed key 45abcd (3 bytes)"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	run -0 cs-tip -f json
+	assert_json .height 10235
+}
+
+@test "cs-check: a body lost: flags and transaction index named; --repair clears them" {
+	btcd_store
+	run -0 cs-poke del "$(key 42 "$HASH_170")"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $HASH_170: its body is missing"
+	assert_err_contains "transaction index: txid $TX_FIRST_PAYMENT names block $HASH_170, which has no sound body"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: rebuilt the transaction index from the bodies"
+	run -0 cs-check
+	run -1 --separate-stderr cs-get --body -n 170 -f json
+	assert_err_contains 'no body'
+	run -1 cs-get --tx "$TX_FIRST_PAYMENT"
+}
+
+@test "cs-check: transaction index: a txid lost, one misplaced, one stray" {
+	btcd_store
+	run -0 cs-poke del "$(key 54 "$TX_FIRST_PAYMENT")$(reverse_hex "$HASH_170")"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "transaction index: txid $TX_FIRST_PAYMENT of block $HASH_170 (position 1) is missing"
+	run -0 cs-check --repair -q
+	run -0 cs-get --tx -f json "$TX_FIRST_PAYMENT"
+	assert_json .index 1
+	assert_json .height 170
+
+	run -0 cs-poke put "$(key 54 "$TX_FIRST_PAYMENT")$(reverse_hex "$HASH_170")" 00000000
+	run -0 cs-poke put 54"$(printf '%064x' 7)$(reverse_hex "$HASH_170")" 00000001
+	run -74 --separate-stderr cs-check
+	assert_err_contains "transaction index: txid $TX_FIRST_PAYMENT of block $HASH_170 has position 0, not 1"
+	assert_err_contains "names block $HASH_170, whose body does not hold it"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	run -0 cs-get --tx -f json "$TX_FIRST_PAYMENT"
+	assert_json .index 1
+}
+
+@test "cs-check: a body damaged: its merkle root named; --repair drops the body only" {
+	btcd_store
+	k=$(key 42 "$HASH_170")
+	v=$(cs-poke get "$k")
+	# the coinbase's script: its txid, so the merkle root, change
+	run -0 cs-poke put "$k" "${v:0:100}00${v:102}"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "body $HASH_170: merkle root "
+	assert_err_contains "does not match the header's"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: dropped the body of $HASH_170"
+	run -0 cs-check
+	run -0 cs-get -n 170 -f json
+	assert_json .hash "$HASH_170"
+	run -1 cs-get --body -n 170 -f json
+}
+
+@test "cs-check: flags that lie about the body" {
+	btcd_store
+	entry_edit "$HASH_170" 'v[0] = 0'
+	entry_edit "$(hash_at 9)" 'v[0] = 3'
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $HASH_170: a body is stored but its flags say none"
+	assert_err_contains "entry $(hash_at 9): marked pruned, yet its body is stored"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	run -0 cs-get --body -n 170 -n 9 -f json
+}
+
+@test "cs-check: a transaction index key in an opaque store" {
+	opaque_store
+	run -0 cs-poke put 54"$(printf '%0128x' 1)" 00000000
+	run -74 --separate-stderr cs-check
+	assert_err_contains "in an opaque store"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+}
+
+@test "cs-check: at most 100 problems printed, then how many more; -v prints all" {
+	init_mainnet_10k
+	for n in $(seq 1000 1 1104); do
+		cs-poke put 58"$(printf '%064x' "$n")" ''
+	done
+	run -74 --separate-stderr cs-check
+	[ "$(grep -c 'no such entry' <<<"$stderr")" -eq 100 ] || fail "$stderr"
+	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: 5 more problems not shown (-v shows every one)"
+	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: 105 problems found"
+	run -74 --separate-stderr cs-check -v
+	[ "$(grep -c 'no such entry' <<<"$stderr")" -eq 105 ] || fail "$stderr"
+}
+
+@test "cs-check: garbage in CURRENT: 74, then --repair recovers everything" {
+	init_mainnet_10k
+	before=$(store_dump)
+	echo garbage >"$CS_STORE/db/CURRENT"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cs-check: cannot open store '$CS_STORE': Corruption:"
+	run -0 --separate-stderr cs-check --repair
+	run -0 --separate-stderr cs-check
+	assert_equal "$(store_dump)" "$before"
+}
+
+@test "cs-check: garbage in the MANIFEST: 74, then --repair recovers everything" {
+	init_mainnet_10k
+	before=$(store_dump)
+	head -c 64 /dev/urandom >"$(ls "$CS_STORE"/db/MANIFEST-*)"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cs-check: cannot open store '$CS_STORE': Corruption:"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	assert_equal "$(store_dump)" "$before"
+}
+
+@test "cs-check: a table file deleted: 74; --repair keeps the rest, cs-put refills" {
+	init_mainnet_10k
+	big=$(bulk_table)
+	rm "$big"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "Corruption: 1 missing files"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	cs-put -q -f raw "$MAINNET"
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+	run -0 cs-check
+}
+
+@test "cs-check: a table file cut short: 74; --repair names it in lost/" {
+	init_mainnet_10k
+	big=$(bulk_table)
+	truncate -s 100000 "$big"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "${big##*/}"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: LevelDB could not read table ${big##*/} (100000 bytes) and moved it to $CS_STORE/db/lost/"
+	[ -f "$CS_STORE/db/lost/${big##*/}" ]
+	run -0 cs-check
+	cs-put -q -f raw "$MAINNET"
+	run -0 cs-check
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+}
+
+@test "cs-check: garbage inside a table: 74 with LevelDB's reason; --repair keeps what it can read" {
+	init_mainnet_10k
+	big=$(bulk_table)
+	"$PY" -c 'import sys
+f = sys.argv[1]
+d = bytearray(open(f, "rb").read())
+d[len(d) // 2:len(d) // 2 + 400] = b"\x55" * 400
+open(f, "wb").write(d)' "$big"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "cannot read the entries: Corruption: block checksum mismatch"
+	cs-check --repair -q >dropped.cbor
+	run -0 cs-check
+	# what was cut off from the genesis was written out, well-formed
+	run -0 cbor2json dropped.cbor
+	# what was lost comes back from the source, and what was dropped with it
+	cs-put -q -f raw "$MAINNET"
+	run -0 cs-put -q dropped.cbor
+	run -0 cs-check
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+}
