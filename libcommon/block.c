@@ -243,8 +243,8 @@ hasher_sha256d(struct hasher *h, const struct piece *pieces, size_t n, uint8_t o
  * Fills tx (txid, offset, length).
  */
 static int
-parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *tx,
-    struct cs_error *err)
+parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *tx, uint8_t wtxid[32],
+    bool *witness, struct cs_error *err)
 {
 	const uint8_t *data = r->data;
 	size_t start = r->pos, stripped_start, stripped_end, at;
@@ -300,6 +300,13 @@ parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *t
 	}
 	if (hasher_sha256d(h, pieces, npieces, tx->txid) != 0)
 		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash a transaction: libcrypto failed");
+	/* BIP141's wtxid hashes the whole serialisation, witness included */
+	*witness = flag == 1;
+	pieces[0] = (struct piece){ data + start, r->pos - start };
+	if (flag == 1 && hasher_sha256d(h, pieces, 1, wtxid) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash a transaction: libcrypto failed");
+	if (flag != 1)
+		memcpy(wtxid, tx->txid, 32);
 	tx->offset = start;
 	tx->len = r->pos - start;
 	return 0;
@@ -364,15 +371,83 @@ merkle_finish(struct merkle *m, uint8_t root[32])
 	return 0;
 }
 
+/* BIP141: where a coinbase commits to its block's witnesses. */
+struct witness_commitment {
+	const uint8_t *commitment; /* 32 bytes of the last matching output, or NULL */
+	const uint8_t *reserved;   /* the coinbase's one 32-byte witness item, or NULL */
+};
+
+/* Finds the commitment in a coinbase already parsed by parse_tx, as Core's
+ * GetWitnessCommitmentIndex (the last output whose script starts
+ * OP_RETURN, push 36, aa21a9ed), and the witness reserved value. */
+static void
+scan_coinbase(const uint8_t *body, const struct cs_tx_ref *tx, struct witness_commitment *wc)
+{
+	static const uint8_t header[6] = { 0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed };
+	struct reader r = { body + tx->offset, tx->len, 4 };
+	uint64_t inputs, outputs, len, items;
+	uint8_t flag = 0;
+
+	memset(wc, 0, sizeof(*wc));
+	if (read_compact(&r, &inputs) != 0)
+		return;
+	if (inputs == 0 && (read_u8(&r, &flag) != 0 || flag != 1 || read_compact(&r, &inputs) != 0))
+		return;
+	for (uint64_t i = 0; i < inputs; i++) {
+		if (skip(&r, 36) != 0 || read_compact(&r, &len) != 0 || skip(&r, len) != 0 || skip(&r, 4) != 0)
+			return;
+	}
+	if (read_compact(&r, &outputs) != 0)
+		return;
+	for (uint64_t i = 0; i < outputs; i++) {
+		if (skip(&r, 8) != 0 || read_compact(&r, &len) != 0 || len > left(&r))
+			return;
+		if (len >= 38 && memcmp(r.data + r.pos, header, sizeof(header)) == 0)
+			wc->commitment = r.data + r.pos + sizeof(header);
+		r.pos += (size_t)len;
+	}
+	if (flag == 1 && inputs > 0 && read_compact(&r, &items) == 0 && items == 1 && read_compact(&r, &len) == 0 &&
+	    len == 32 && left(&r) >= 32)
+		wc->reserved = r.data + r.pos;
+}
+
+/* Core's CheckWitnessMalleation, for a block whose transactions carry
+ * witness data: the coinbase commits to the witness merkle root. (A block
+ * without witness data needs no commitment: its merkle root covers it
+ * all.) */
+static int
+check_witness_commitment(struct merkle *witnesses, const struct witness_commitment *wc, struct cs_error *err)
+{
+	uint8_t both[64], hash[32];
+
+	if (wc->commitment == NULL)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "transactions carry witness data but the coinbase commits to none (BIP141)");
+	if (wc->reserved == NULL)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "coinbase witness is not one 32-byte reserved value (BIP141)");
+	if (merkle_finish(witnesses, both) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash the merkle tree: libcrypto failed");
+	memcpy(both + 32, wc->reserved, 32);
+	if (cs_sha256d(both, sizeof(both), hash) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash the merkle tree: libcrypto failed");
+	if (memcmp(hash, wc->commitment, 32) != 0)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "witness merkle root does not match the coinbase's commitment (BIP141)");
+	return 0;
+}
+
 int
 cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[32],
     uint32_t *ntx, cs_block_tx_fn fn, void *ctx, struct cs_error *err)
 {
 	struct reader r = { body, body_len, 0 };
 	struct hasher h = { NULL, NULL };
-	struct merkle m;
+	struct merkle m, witnesses;
+	struct witness_commitment wc = { NULL, NULL };
 	struct cs_tx_ref tx;
-	uint8_t root[32];
+	uint8_t root[32], wtxid[32];
+	bool witness = false, any_witness = false;
 	uint64_t count;
 	int rc;
 
@@ -396,10 +471,16 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
 		goto out;
 	}
 	memset(&m, 0, sizeof(m));
+	memset(&witnesses, 0, sizeof(witnesses));
 	for (uint32_t i = 0; i < count; i++) {
-		if ((rc = parse_tx(&r, i, &h, &tx, err)) != 0)
+		if ((rc = parse_tx(&r, i, &h, &tx, wtxid, &witness, err)) != 0)
 			goto out;
-		if (merkle_add(&m, tx.txid) != 0) {
+		any_witness = any_witness || witness;
+		if (i == 0) {
+			scan_coinbase(body, &tx, &wc);
+			memset(wtxid, 0, 32); /* the coinbase's wtxid is taken as zero */
+		}
+		if (merkle_add(&m, tx.txid) != 0 || merkle_add(&witnesses, wtxid) != 0) {
 			rc = cs_error_set(err, CS_EX_SOFTWARE,
 			    "cannot hash the merkle tree: libcrypto failed");
 			goto out;
@@ -430,6 +511,8 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
 		    "merkle tree is mutated: repeated transactions (CVE-2012-2459)");
 		goto out;
 	}
+	if (merkle_root != NULL && any_witness && (rc = check_witness_commitment(&witnesses, &wc, err)) != 0)
+		goto out;
 	if (ntx != NULL)
 		*ntx = (uint32_t)count;
 	rc = 0;

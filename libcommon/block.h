@@ -47,8 +47,10 @@ typedef int (*cs_block_tx_fn)(void *ctx, uint32_t index, const struct cs_tx_ref 
  * one, or whose merkle tree is mutated (CVE-2012-2459: transactions
  * repeated so that the root still matches) is rejected too. merkle_root may
  * be NULL for a body already verified, to skip the comparison only.
- * Witnesses are parsed but not checked against the coinbase's witness
- * commitment (BIP141): the merkle root covers txids, not witness data.
+ * When a transaction carries witness data, the witnesses are checked
+ * against the coinbase's commitment too (BIP141, as Core's
+ * CheckWitnessMalleation), since the merkle root covers txids only: no
+ * byte of a body accepted with its header is left unverified.
  *
  * fn (may be NULL) is called as the transactions are parsed, before the
  * root is known: a caller that stores what it sees must stage it and drop

@@ -533,6 +533,44 @@ sys.stdout.buffer.write(d)' >bad.dat
 	run -1 cs-get -f json "$HASH_1"
 }
 
+# full_block_store HEIGHT: a custom store whose genesis is the header of the
+# shipped mainnet block HEIGHT, and that block as one CBOR byte string.
+full_block_store() {
+	local raw=$DATA/blocks/block_$1.raw
+	run -0 cs-init -q --genesis "$(head -c 80 "$raw" | xxd -p | tr -d '\n')"
+	"$PY" -c 'import sys, cbor2; sys.stdout.buffer.write(cbor2.dumps(open(sys.argv[1], "rb").read()))' \
+		"$raw" >block.cbor
+}
+
+@test "cs-put: real full blocks: merkle roots check, every transaction indexed (published counts)" {
+	# transaction counts as tests/data/blocks/README.md gives them
+	for b in 277647:213 367891:420 413567:1557 866342:4864; do
+		rm -rf "$CS_STORE"
+		full_block_store "${b%%:*}"
+		run -0 --separate-stderr cs-put block.cbor
+		assert_err_contains "1 read, 0 added, 1 bodies, 0 duplicate, 0 rejected"
+		run -0 cs-stat -f json
+		assert_json .bodies 1
+		assert_json .transactions "${b##*:}"
+		run -0 cs-check
+	done
+}
+
+@test "bad input: a real segwit block with one byte of its last transaction changed: 65, nothing kept" {
+	full_block_store 866342
+	"$PY" -c 'import sys
+d = bytearray(open("block.cbor", "rb").read())
+d[-10] ^= 0x01
+open("bad.cbor", "wb").write(d)'
+	run -65 --separate-stderr cs-put bad.cbor
+	assert_err_contains "item 1 at byte 0"
+	assert_err_contains "merkle"
+	run -1 --separate-stderr cs-get --body -f json -n 0
+	assert_err_equal "cs-get: '$(cs-tip -f json | jq -r .hash)': no body"
+	run -0 cs-stat -f json
+	assert_json .transactions 0
+}
+
 @test "bad input: an orphan (unknown parent) at the end of the input" {
 	h19=$(display_hash_of_hex "$(header_hex "$MAINNET" 19)")
 	headers "$MAINNET" 20 20 >orphan.bin

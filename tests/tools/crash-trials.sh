@@ -29,19 +29,20 @@ mkdir -p "$work" || exit 73
 # A chain whose branch overtakes the main chain late: the reorg happens
 # inside the import, so kills land before, during and after it.
 chain=$work/chain.bin
-cs-genchain -n 30000 --fork-at 15000 --fork-len 16000 -f raw >"$chain" || exit 70
-final=$(cs-genchain -n 30000 --fork-at 15000 --fork-len 16000 -f hex | tail -1)
+cs-genchain -n 60000 --fork-at 30000 --fork-len 31000 -f raw >"$chain" || exit 70
+final=$(cs-genchain -n 60000 --fork-at 30000 --fork-len 31000 -f hex | tail -1)
 
 # Blocks with bodies for prune and backup trials.
 blocks=$repo/tests/data/blocks/btcd_blocks_1-255.dat
 
 failed=0 done_trials=0
 
-# rand N: a number in 0..N-1 from a seeded LCG (reproducible with -s).
+# rand N: sets r to a number in 0..N-1 from a seeded LCG (reproducible
+# with -s; not in a subshell, or the state would not advance).
 state=$seed
 rand() {
 	state=$(((state * 1103515245 + 12345) % 2147483648))
-	echo $((state / 65536 % $1))
+	r=$((state / 65536 % $1))
 }
 
 fail() {
@@ -67,10 +68,12 @@ trial_import() {
 	store=$work/import
 	rm -rf "$store"
 	cs-init -q -s "$store" --network regtest || { fail "cs-init"; return; }
-	delay=0.$(printf '%03d' "$(rand 600)")
+	rand 900
+	delay=0.$(printf '%03d' "$r")
 	cs-put -v -s "$store" -f raw "$chain" 2>"$work/put.log" &
 	kill_after "$delay" $!
 	check_store "$store" || return
+	info="tip $(sed 's/.*"height":\([0-9]*\).*/\1/' "$work/tip.json") after the kill"
 	# every commit reported done is there, and the tip has at least its work
 	last=$(grep 'committed:' "$work/put.log" | tail -1)
 	if [ -n "$last" ]; then
@@ -100,7 +103,8 @@ trial_prune() {
 	rm -rf "$store"
 	bodies_store || { fail "bodies store"; return; }
 	cp -a "$work/bodies.ref" "$store"
-	delay=0.$(printf '%03d' "$(rand 150)")
+	rand 150
+	delay=0.$(printf '%03d' "$r")
 	cs-prune -s "$store" --force --keep-bodies 10 --archive "$work/archive.$trial" 2>/dev/null &
 	kill_after "$delay" $!
 	check_store "$store" || return
@@ -114,7 +118,8 @@ trial_backup() {
 	bodies_store || { fail "bodies store"; return; }
 	dest=$work/backup.$trial
 	rm -rf "$dest" "$work"/backups.$trial
-	delay=0.0$(printf '%02d' "$(rand 60)")
+	rand 60
+	delay=0.0$(printf '%02d' "$r")
 	cs-backup -s "$work/bodies.ref" "$dest" 2>/dev/null &
 	kill_after "$delay" $!
 	check_store "$work/bodies.ref" || return
@@ -136,10 +141,10 @@ while [ "$trial" -lt "$trials" ]; do
 	*) kind=$workload ;;
 	esac
 	before=$failed
-	delay=0
+	delay=0 info=
 	"trial_$kind"
 	done_trials=$((done_trials + 1))
-	[ "$failed" -eq "$before" ] && echo "trial $trial ($kind, kill after ${delay}s): ok"
+	[ "$failed" -eq "$before" ] && echo "trial $trial ($kind, kill after ${delay}s): ok${info:+, $info}"
 done
 echo "$done_trials trials, $failed failed"
 [ "$failed" -eq 0 ]

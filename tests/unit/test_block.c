@@ -364,24 +364,37 @@ test_small_bodies(void)
 }
 
 /* A one-transaction segwit body made by hand: its txid must be the hash of
- * the same transaction written without marker, flag and witness. */
+ * the same transaction written without marker, flag and witness; its
+ * coinbase commits to the witnesses as BIP141 says (one transaction, so the
+ * witness root is the coinbase's wtxid, zero). */
 static void
 test_segwit_by_hand(void)
 {
 	static const uint8_t version[4] = { 0x02, 0, 0, 0 };
 	static const uint8_t input[1 + 41] = { 0x01, [1] = 0x11, [33] = 0x01, [37] = 0x00,
 		[38] = 0xff, [39] = 0xff, [40] = 0xff, [41] = 0xff };
-	static const uint8_t output[1 + 9 + 1] = { 0x01, 0x10, 0x27, [9] = 0x01, [10] = 0x51 };
-	static const uint8_t witness[] = { 0x02, 0x01, 0xaa, 0x02, 0xbb, 0xcc };
+	static const uint8_t commitment_head[1 + 9 + 1 + 9 + 6] = { 0x02, 0x10, 0x27, [9] = 0x01, [10] = 0x51,
+		[19] = 0x26, [20] = 0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed };
 	static const uint8_t empty_witness[] = { 0x00 };
 	static const uint8_t locktime[4] = { 0x10, 0x20, 0x30, 0x00 };
-	uint8_t legacy[256], segwit[256], txid[32];
-	size_t legacy_len = 0, segwit_len = 0;
+	uint8_t legacy[256], segwit[256], txid[32], witness[2 + 32], reserved_and_root[64], commitment[32];
+	uint8_t output[sizeof(commitment_head) + 32];
+	size_t legacy_len = 0, segwit_len = 0, witness_at;
 	struct cs_error err = { 0, "" };
 	struct seen s;
 	uint32_t ntx = 0;
 	uint8_t *buf;
 	int rc;
+
+	/* the witness: one item, the 32-byte reserved value */
+	witness[0] = 0x01;
+	witness[1] = 0x20;
+	memset(witness + 2, 0x5a, 32);
+	memset(reserved_and_root, 0, 32);
+	memcpy(reserved_and_root + 32, witness + 2, 32);
+	cs_sha256d(reserved_and_root, sizeof(reserved_and_root), commitment);
+	memcpy(output, commitment_head, sizeof(commitment_head));
+	memcpy(output + sizeof(commitment_head), commitment, 32);
 
 #define PUT(buf, n, src, len) (memcpy((buf) + (n), (src), (len)), (n) += (len))
 	PUT(legacy, legacy_len, version, 4);
@@ -395,6 +408,7 @@ test_segwit_by_hand(void)
 	PUT(segwit, segwit_len, "\x00\x01", 2);
 	PUT(segwit, segwit_len, input, sizeof(input));
 	PUT(segwit, segwit_len, output, sizeof(output));
+	witness_at = segwit_len;
 	PUT(segwit, segwit_len, witness, sizeof(witness));
 	PUT(segwit, segwit_len, locktime, 4);
 
@@ -407,6 +421,43 @@ test_segwit_by_hand(void)
 	    "segwit txid hashes the transaction without marker, flag and witness");
 	check(rc == 0 && s.next_offset == segwit_len, "segwit transaction length includes the witness");
 	free(buf);
+
+	/* A witness byte changed: the txid and merkle root still match, the
+	 * commitment does not. */
+	buf = copy(segwit, segwit_len, NULL, 0);
+	buf[witness_at + 5] ^= 0x01;
+	rc = cs_block_parse(buf, segwit_len, txid, NULL, NULL, NULL, &err);
+	check(rc == CS_EX_DATAERR && has(&err, "witness merkle root does not match the coinbase's commitment"),
+	    "a changed witness byte refused by the BIP141 commitment (%s)", err.message);
+	/* ... which a body already verified (NULL root) does not check */
+	rc = cs_block_parse(buf, segwit_len, NULL, NULL, NULL, NULL, &err);
+	check(rc == 0, "a NULL merkle root skips the witness commitment too");
+	free(buf);
+
+	/* The commitment output's marker changed: witness data committed to by
+	 * nothing. */
+	buf = copy(segwit, segwit_len, NULL, 0);
+	buf[1 + 4 + 2 + sizeof(input) + 20] = 0x6b;
+	rc = cs_block_parse(buf, segwit_len, NULL, NULL, NULL, NULL, &err);
+	check(rc == 0, "without a merkle root to check, no commitment is looked for");
+	free(buf);
+
+	/* A reserved value of 31 bytes (and the same tx bytes otherwise). */
+	{
+		uint8_t short_witness[256];
+		size_t n = 0;
+
+		memcpy(short_witness, segwit, witness_at);
+		n = witness_at;
+		PUT(short_witness, n, "\x01\x1f", 2);
+		PUT(short_witness, n, witness + 2, 31);
+		PUT(short_witness, n, locktime, 4);
+		buf = copy(short_witness, n, NULL, 0);
+		rc = cs_block_parse(buf, n, txid, NULL, NULL, NULL, &err);
+		check(rc == CS_EX_DATAERR && has(&err, "coinbase witness is not one 32-byte reserved value"),
+		    "a reserved value of 31 bytes refused (%s)", err.message);
+		free(buf);
+	}
 
 	/* Same transaction without any witness item: the flag was a lie. */
 	segwit_len = 1;
