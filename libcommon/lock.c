@@ -167,14 +167,28 @@ cs_lock_init(struct cs_lock *lock, const char *command)
 	lock->command = command;
 }
 
+/* Whether the lock file taken is no longer the one at its path: the store
+ * directory was replaced while we waited (cs-backup --restore --force swaps
+ * it while holding the old store's lock). */
+static bool
+lock_file_replaced(const struct cs_lock *lock)
+{
+	struct stat held, now;
+
+	if (fstat(lock->fd, &held) != 0 || stat(lock->path, &now) != 0)
+		return true;
+	return held.st_ino != now.st_ino || held.st_dev != now.st_dev;
+}
+
 int
 cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err)
 {
 	char holder[256], line[128];
-	int rc;
+	int rc, tries = 0;
 
 	if (lock->held)
 		return 0;
+again:
 	if (lock->fd < 0) {
 		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path) ||
 		    (size_t)snprintf(lock->want_path, sizeof(lock->want_path), "%s/want", dir) >= sizeof(lock->want_path))
@@ -192,6 +206,16 @@ cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, stru
 		rc = flock_with_timeout(lock->fd, wait_seconds);
 		if (lock->want_fd >= 0)
 			flock(lock->want_fd, LOCK_UN);
+	}
+	if (rc == 0 && tries++ < 8 && lock_file_replaced(lock)) {
+		/* The lock that counts now is the new store's: take that one. */
+		flock(lock->fd, LOCK_UN);
+		close(lock->fd);
+		lock->fd = -1;
+		if (lock->want_fd >= 0)
+			close(lock->want_fd);
+		lock->want_fd = -1;
+		goto again;
 	}
 	if (rc == EWOULDBLOCK) {
 		describe_holder(lock->fd, holder, sizeof(holder));
