@@ -1,9 +1,11 @@
 /*
  * cs-backup - a consistent backup of a live store, holding it only while its
  * files are listed and hard-linked; timestamped backups for cron; an export
- * that cs-put replays into an identical store; an atomic restore.
+ * that cs-put replays into an identical store; a check of a backup; an
+ * atomic restore.
  */
 #include "backup.h"
+#include "check.h"
 #include "cli.h"
 #include "exit.h"
 #include "lock.h"
@@ -27,15 +29,17 @@ static const char usage_text[] =
     "[-qv] [-s DIR] [-w SECONDS] DEST\n"
     "[-qv] [-s DIR] [-w SECONDS] --into DIR [--keep N]\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --export\n"
+    "[-qv] [-w SECONDS] --verify DIR\n"
     "[-qv] [-s DIR] [-w SECONDS] [--force] --restore DIR";
 
-enum { OPT_EXPORT = 256, OPT_FORCE, OPT_INTO, OPT_KEEP, OPT_RESTORE };
+enum { OPT_EXPORT = 256, OPT_FORCE, OPT_INTO, OPT_KEEP, OPT_RESTORE, OPT_VERIFY };
 
 static const char options_text[] =
     "  --into DIR            a new backup inside DIR, named by its UTC time\n"
     "  --keep N              with --into: keep the newest N backups in DIR\n"
     "  --export              print every entry, bodies included\n"
     "  -f, --format FORMAT   with --export: cbor, json, text or hex\n"
+    "  --verify DIR          check the backup in DIR as cs-check does\n"
     "  --restore DIR         make the store from the backup in DIR\n"
     "  --force               with --restore: replace an existing store\n";
 
@@ -46,6 +50,7 @@ static const struct option long_options[] = {
 	{ "into", required_argument, NULL, OPT_INTO },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "verify", required_argument, NULL, OPT_VERIFY },
 	CS_COMMON_LONG_OPTIONS,
 };
 
@@ -570,11 +575,59 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 	return 0;
 }
 
+/* A backup's findings, as cs-check prints a store's (at most
+ * VERIFY_PRINT_MAX unless -v). */
+#define VERIFY_PRINT_MAX 100
+
+struct verify {
+	const struct backup *b;
+	const char *dir;
+	uint64_t findings;
+};
+
+static void
+on_finding(void *ctx, const char *message)
+{
+	struct verify *v = ctx;
+
+	if (v->b->cli.verbose > 0 || v->findings < VERIFY_PRINT_MAX)
+		cs_warn(&v->b->cli, "backup '%s' is corrupt: %s", v->dir, message);
+	v->findings++;
+}
+
+/* --verify DIR: what cs-check does, on a backup; silent when it is sound. */
+static int
+verify(const struct backup *b, const char *dir, struct cs_error *err)
+{
+	struct verify v = { b, dir, 0 };
+	struct cs_check_options o = { on_finding, NULL, NULL, &v };
+	struct cs_check_report r;
+	struct cs_store store;
+	int rc;
+
+	if ((rc = cs_store_open_verified(&store, dir, b->cli.prog, b->cli.wait, err)) != 0)
+		return rc;
+	rc = cs_check_store(&store, &o, &r, err);
+	cs_store_close(&store);
+	if (rc != 0)
+		return rc;
+	if (v.findings > VERIFY_PRINT_MAX && b->cli.verbose == 0)
+		cs_warn(&b->cli, "backup '%s' is corrupt: %" PRIu64 " more not shown (-v shows every one)", dir,
+		    v.findings - VERIFY_PRINT_MAX);
+	if (v.findings > 0)
+		return cs_error_set(err, CS_EX_IOERR, "backup '%s' is corrupt: %" PRIu64 " %s found", dir, v.findings,
+		    v.findings == 1 ? "problem" : "problems");
+	if (b->cli.verbose > 0)
+		cs_warn(&b->cli, "backup '%s' is sound: %" PRIu64 " entries, tip height %" PRIu64 "%s", dir, r.entries,
+		    r.main - 1, r.hashes_verified ? "" : " (an opaque store: hashes not verified)");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static struct backup b;
-	const char *into = NULL, *restore_from = NULL;
+	const char *into = NULL, *restore_from = NULL, *verify_dir = NULL;
 	struct cs_print how = { .branchlen = -1, .with_body = true };
 	bool export_mode = false, force = false, keep_set = false;
 	uint32_t keep = 0;
@@ -602,6 +655,9 @@ main(int argc, char *argv[])
 		case OPT_RESTORE:
 			restore_from = optarg;
 			break;
+		case OPT_VERIFY:
+			verify_dir = optarg;
+			break;
 		default:
 			cs_cli_option(&b.cli, opt, optarg);
 			break;
@@ -609,10 +665,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	modes = (argc > 0) + (into != NULL) + export_mode + (restore_from != NULL);
+	modes = (argc > 0) + (into != NULL) + export_mode + (restore_from != NULL) + (verify_dir != NULL);
 	if (modes != 1)
-		cs_cli_usage_error(&b.cli, modes == 0 ? "nothing to do: give DEST, --into, --export or --restore"
-						      : "give one of DEST, --into, --export or --restore");
+		cs_cli_usage_error(&b.cli, modes == 0 ? "nothing to do: give DEST, --into, --export, --verify or --restore"
+						      : "give one of DEST, --into, --export, --verify or --restore");
 	if (argc > 1)
 		cs_cli_usage_error(&b.cli, "unexpected argument '%s'", argv[1]);
 	if (keep_set && into == NULL)
@@ -635,13 +691,8 @@ main(int argc, char *argv[])
 		rc = backup_into(&b, into, keep, &err);
 	else if (export_mode)
 		rc = export(&b, &how, &err);
-	/*
-	 * --verify DIR (SPEC §3) goes here, as a fifth mode: an OPT_VERIFY
-	 * option counted in `modes` above, then
-	 *	else if (verify != NULL)
-	 *		rc = <cs-check's checks, libcommon/check.c, on the backup in DIR>;
-	 * with cs-check's exit statuses. Not in -h or the man page until then.
-	 */
+	else if (verify_dir != NULL)
+		rc = verify(&b, verify_dir, &err);
 	else
 		rc = restore(&b, restore_from, force, &err);
 	return rc != 0 ? cs_fail(&b.cli, &err) : 0;

@@ -453,6 +453,40 @@ for b, e in zip(blocks, entries[1:]):
 	assert_equal "$(leftovers "$CS_STORE")" ''
 }
 
+@test "cs-backup --verify: a sound backup is silent (0); -v counts; an opaque one says hashes are not verified" {
+	reorg_forks_store
+	run -0 cs-backup "$BATS_TEST_TMPDIR/b"
+	run -0 --separate-stderr cs-backup --verify "$BATS_TEST_TMPDIR/b"
+	assert_output ''
+	assert_err_empty
+	run -0 --separate-stderr cs-backup -v --verify "$BATS_TEST_TMPDIR/b"
+	assert_err_equal "cs-backup: backup '$BATS_TEST_TMPDIR/b' is sound: 10244 entries, tip height 10236"
+	# missing: 66
+	run -66 --separate-stderr cs-backup --verify "$BATS_TEST_TMPDIR/none"
+	assert_err_contains "$BATS_TEST_TMPDIR/none"
+	# an opaque store's backup: links, heights and chainwork, not hashes
+	o=$BATS_TEST_TMPDIR/opaque
+	printf '{"hash":"%064x","prev":"%064x","header":"aa"}' 1 0 | cs-init -q -s "$o" --opaque -f json
+	printf '{"hash":"%064x","prev":"%064x","header":"bb","work":7}\n' 2 1 | cs-put -q -s "$o" -f json
+	run -0 cs-backup -s "$o" "$BATS_TEST_TMPDIR/ob"
+	run -0 --separate-stderr cs-backup -v --verify "$BATS_TEST_TMPDIR/ob"
+	assert_err_equal "cs-backup: backup '$BATS_TEST_TMPDIR/ob' is sound: 2 entries, tip height 1 (an opaque store: hashes not verified)"
+}
+
+@test "cs-backup --verify: a damaged backup is 74, naming what is wrong; the store is not touched" {
+	init_mainnet_10k
+	run -0 cs-backup "$BATS_TEST_TMPDIR/b"
+	# the backup loses the height index at 100, and its tip key
+	run -0 cs-poke -s "$BATS_TEST_TMPDIR/b" del "$(printf '48%08x' 100)"
+	run -74 --separate-stderr cs-backup --verify "$BATS_TEST_TMPDIR/b"
+	assert_err_contains "cs-backup: backup '$BATS_TEST_TMPDIR/b' is corrupt: "
+	assert_err_contains "height 100"
+	assert_err_contains "problem"
+	# the same findings as cs-check gives
+	run -74 --separate-stderr cs-check -s "$BATS_TEST_TMPDIR/b"
+	run -0 cs-check
+}
+
 @test "cs-backup --restore: makes the store; refuses an existing one without --force (73)" {
 	init_mainnet_10k backup
 	run -0 --separate-stderr cs-backup --restore backup
