@@ -647,6 +647,48 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 }
 
 int
+cs_store_each_entry(struct cs_store *s, const uint8_t *after,
+    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height), void *ctx,
+    struct cs_error *err)
+{
+	leveldb_readoptions_t *scan = leveldb_readoptions_create();
+	leveldb_iterator_t *it;
+	uint8_t start[33] = { 'E' };
+	char *lerr = NULL;
+	int rc = 0;
+
+	/* A bulk scan: do not push the hot blocks out of the cache. */
+	leveldb_readoptions_set_fill_cache(scan, 0);
+	it = leveldb_create_iterator(s->db, scan);
+	if (after != NULL)
+		cs_store_key(start, 'E', after);
+	for (leveldb_iter_seek(it, (const char *)start, after != NULL ? 33 : 1); leveldb_iter_valid(it);
+	     leveldb_iter_next(it)) {
+		size_t klen, vlen;
+		const char *key = leveldb_iter_key(it, &klen);
+		const uint8_t *value;
+
+		if (klen != 33 || key[0] != 'E')
+			break;
+		if (after != NULL && memcmp(key + 1, after, 32) == 0)
+			continue;
+		value = (const uint8_t *)leveldb_iter_value(it, &vlen);
+		if (vlen < ENTRY_FIXED) {
+			rc = corrupt_entry(s, (const uint8_t *)key + 1, err);
+			break;
+		}
+		if ((rc = fn(ctx, (const uint8_t *)key + 1, value[0], be32(value + 1))) != 0)
+			break;
+	}
+	leveldb_iter_get_error(it, &lerr);
+	leveldb_iter_destroy(it);
+	leveldb_readoptions_destroy(scan);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot read store", err);
+	return rc;
+}
+
+int
 cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
     int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err)
 {

@@ -119,6 +119,14 @@ int cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, 
 int cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
     struct cs_error *err);
 
+/* Calls fn for every entry (after the hash after, when not NULL), in hash
+ * order, with its stored flags and height (nothing else is decoded); stops
+ * early when fn returns non-zero and returns that. A value too short to
+ * hold them is a corrupt store. */
+int cs_store_each_entry(struct cs_store *s, const uint8_t *after,
+    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height), void *ctx,
+    struct cs_error *err);
+
 /* Writing: keys and values for a write batch, and the synced write. */
 void cs_store_key(uint8_t key[33], char prefix, const uint8_t hash[32]);
 void cs_store_height_key(uint8_t key[5], uint32_t height);
