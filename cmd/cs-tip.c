@@ -124,7 +124,17 @@ main(int argc, char *argv[])
 		goto out;
 	how.opaque = store.meta.opaque;
 	if (all) {
-		rc = cs_store_each_tip(&store, collect, &tips, &err);
+		bool listed = false;
+
+		/* The active tip is always listed, as getchaintips does, even when
+		 * a child of no work (opaque work 0) left it without the tip key. */
+		if ((rc = cs_store_each_tip(&store, collect, &tips, &err)) == 0 &&
+		    (rc = cs_store_get_tip(&store, hash, &err)) == 0) {
+			for (size_t i = 0; i < tips.n; i++)
+				listed = listed || memcmp(tips.v[i].entry.hash, hash, 32) == 0;
+			if (!listed)
+				rc = collect(&tips, hash);
+		}
 	} else if ((rc = cs_store_get_tip(&store, hash, &err)) == 0) {
 		rc = collect(&tips, hash);
 	}

@@ -475,6 +475,12 @@ print(blocks[4].hex())' "$REORG/blk_0_to_4.dat")" ]
 		cs-put -q -f json
 	run -0 cs-get -f json "$fork"
 	assert_json '[.height, .status] | join(" ")' "11 fork"
+	# both are chain tips for cs-tip --all, the active one too (as
+	# getchaintips always lists the active tip)
+	run -0 cs-tip --all -f json
+	assert_line --index 0 --partial "\"hash\":\"$fork\""
+	assert_line --index 1 --partial "\"hash\":\"$tip\""
+	assert_equal "${#lines[@]}" 2
 	run -0 cs-prune --forks 0
 	run -0 cs-get -f json "$fork" "$tip"
 	assert_json '[.height, .status] | join(" ")' "11 fork
