@@ -105,6 +105,13 @@ void cs_store_height_key(uint8_t key[5], uint32_t height);
  * returns the length, or 0 when cap is too small. */
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
+/* After many writes: waits, up to max_ms and only while no other command
+ * waits for the store, for the compactions LevelDB has due to run in its
+ * background thread. Closing the database aborts a running compaction, and
+ * the next process to open it would start it again, from the beginning,
+ * and abort it too when it closes: a store left with a full level 0 makes
+ * every later reader pay (docs/benchmarks.md). */
+void cs_store_settle(struct cs_store *s, long max_ms);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,
  * cached; opaque: as stored). */
