@@ -34,7 +34,8 @@ LIB := libcommon/libcommon.a
 BIN := $(addprefix bin/,$(COMMANDS)) $(patsubst cmd/%.sh,bin/%,$(SCRIPTS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT := $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
-TOOL_SRC := $(wildcard tests/tools/*.c)
+# bench-sqlite needs libsqlite3, which only `make bench` installs.
+TOOL_SRC := $(filter-out tests/tools/bench-sqlite.c,$(wildcard tests/tools/*.c))
 TOOLS := $(patsubst tests/tools/%.c,tests/tools/bin/%,$(TOOL_SRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
 
@@ -72,8 +73,15 @@ check: deps all
 demo: deps all
 	@sh tests/tools/demo.sh
 
-bench: deps all
+bench: deps all tests/tools/bin/bench-sqlite
 	@sh tests/tools/bench.sh
+
+# What only the benchmarks need (SQLite, gnuplot, GNU time), when missing.
+bench-deps:
+	@sh tests/tools/install-deps.sh bench
+
+tests/tools/bin/bench-sqlite: LDLIBS += -lsqlite3
+tests/tools/bin/bench-sqlite: | bench-deps
 
 lint:
 	mandoc -Tlint -Wwarning $(MANPAGES)
@@ -100,4 +108,4 @@ uninstall:
 clean:
 	rm -rf bin tests/unit/bin tests/tools/bin $(LIB_OBJ) $(LIB) tests/tmp
 
-.PHONY: all deps check demo bench lint install uninstall clean
+.PHONY: all deps bench-deps check demo bench lint install uninstall clean

@@ -50,8 +50,10 @@ struct get {
 	int status;
 };
 
+/* main: the hash came from the height index, so the entry is on the main
+ * chain and the read that would tell is spared. */
 static int
-print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
+print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *err)
 {
 	char hex[CS_HASH_HEX], *owned, *body = NULL;
 	struct cs_entry e;
@@ -60,7 +62,10 @@ print_hash(struct get *g, const uint8_t hash[32], struct cs_error *err)
 
 	if ((rc = cs_store_acquire(&g->store, err)) != 0)
 		return rc;
-	rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
+	if (main && (rc = cs_store_read_entry(&g->store, hash, &e, &owned, err)) == 0)
+		e.main = true;
+	else if (!main)
+		rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
 	if (rc == CS_EX_NOTFOUND) {
 		cs_hash_to_display(hash, hex);
 		cs_warn(&g->cli, "'%s': not found", hex);
@@ -105,7 +110,7 @@ print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error
 	}
 	if (rc != 0)
 		return rc;
-	return print_hash(g, hash, err);
+	return print_hash(g, hash, true, err);
 }
 
 static int
@@ -170,14 +175,14 @@ print_keys(struct get *g, struct cs_error *err)
 		}
 		switch (key.kind) {
 		case CS_KEY_HASH:
-			rc = print_hash(g, key.hash, err);
+			rc = print_hash(g, key.hash, false, err);
 			break;
 		case CS_KEY_HEIGHT:
 			rc = print_height(g, (uint32_t)key.height, false, err);
 			break;
 		case CS_KEY_LOCATOR:
 			for (size_t i = 0; i < key.count && rc == 0; i++)
-				rc = print_hash(g, key.hashes[i], err);
+				rc = print_hash(g, key.hashes[i], false, err);
 			break;
 		}
 	}
@@ -381,7 +386,7 @@ main(int argc, char *argv[])
 			uint8_t hash[32];
 
 			cs_hash_from_display(argv[i], hash);
-			rc = print_hash(&g, hash, &err);
+			rc = print_hash(&g, hash, false, &err);
 		}
 	} else if (nheights > 0) {
 		for (size_t i = 0; i < nheights && rc == 0 && !g.out.closed; i++)

@@ -150,15 +150,21 @@ read_locator(struct locator *l, struct cs_error *err)
 }
 
 /* Prints the entry of hash when its parent is prev (any parent when prev is
- * NULL); *connected says whether it was. */
+ * NULL); *connected says whether it was. main: the hash came from the
+ * height index, so the read that would tell is spared (docs/benchmarks.md). */
 static int
-print_entry(struct locator *l, const uint8_t hash[32], const uint8_t *prev, bool *connected, struct cs_error *err)
+print_entry(struct locator *l, const uint8_t hash[32], const uint8_t *prev, bool main, bool *connected,
+    struct cs_error *err)
 {
 	struct cs_entry e;
 	char *owned;
 	int rc;
 
-	if ((rc = cs_store_get_entry(&l->store, hash, &e, &owned, err)) != 0)
+	if (main && (rc = cs_store_read_entry(&l->store, hash, &e, &owned, err)) == 0)
+		e.main = true;
+	else if (!main)
+		rc = cs_store_get_entry(&l->store, hash, &e, &owned, err);
+	if (rc != 0)
 		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store is corrupt: main chain entry missing")
 					    : rc;
 	*connected = prev == NULL || memcmp(e.prev, prev, 32) == 0;
@@ -186,7 +192,7 @@ answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *er
 		/* Core answers the stop entry alone, on whatever branch it is. */
 		if ((rc = cs_store_has_entry(&l->store, stop, &connected, err)) != 0)
 			return rc;
-		return connected ? print_entry(l, stop, NULL, &connected, err) : not_found(l, stop, err);
+		return connected ? print_entry(l, stop, NULL, false, &connected, err) : not_found(l, stop, err);
 	}
 	if ((rc = cs_locator_fork_point(&l->store, (const uint8_t(*)[32])l->hashes, l->count, &height, err)) != 0)
 		return rc;
@@ -197,7 +203,7 @@ answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *er
 		rc = cs_store_get_main(&l->store, ++height, hash, err);
 		if (rc == CS_EX_NOTFOUND)
 			return 0;
-		if (rc != 0 || (rc = print_entry(l, hash, have_last ? last : NULL, &connected, err)) != 0)
+		if (rc != 0 || (rc = print_entry(l, hash, have_last ? last : NULL, true, &connected, err)) != 0)
 			return rc;
 		if (!connected || (stop != NULL && memcmp(hash, stop, 32) == 0))
 			break;

@@ -36,6 +36,10 @@ static const struct option long_options[] = {
  * (flock(1) from a shell). */
 #define HOLD_MS 2000
 
+/* The longest an import waits at its end for LevelDB's compactions
+ * (cs_store_settle); a command waiting for the store cuts it short. */
+#define SETTLE_MS 30000
+
 struct put {
 	struct cs_cli cli;
 	struct cs_store store;
@@ -261,6 +265,10 @@ main(int argc, char *argv[])
 			err = commit_err;
 			rc = err.code;
 		}
+		/* Let LevelDB finish the compactions the import made due, so
+		 * that every later command does not start them again. */
+		if (p.import.stats.added > 0)
+			cs_store_settle(&p.store, SETTLE_MS);
 	}
 	cs_import_each_orphan(&p.import, report_orphan, &p);
 	if (rc == 0)

@@ -27,6 +27,8 @@ struct cs_pending {
 	uint32_t height;
 	struct cs_u256 chainwork, work;
 	bool used, has_body;
+	bool has_child;      /* a child of it is in the batch too */
+	bool parent_pending; /* its parent is in the batch too */
 };
 
 /* What a record says once the store's profile has read it. */
@@ -476,9 +478,8 @@ static int
 connect_entry(struct cs_import *im, const struct cs_record *rec, const struct derived *d, uint32_t parent_height,
     const struct cs_u256 *parent_work, struct cs_error *err)
 {
-	struct cs_pending *p;
+	struct cs_pending *p, *parent;
 	struct cs_entry e;
-	uint8_t key[33];
 	int rc, cmp;
 
 	memset(&e, 0, sizeof(e));
@@ -497,10 +498,6 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	if (rec->has_body && (rc = put_body(im, e.hash, rec, err)) != 0)
 		return rc;
 	put_entry(im, &e);
-	cs_store_key(key, 'X', e.hash);
-	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), "", 0);
-	cs_store_key(key, 'X', e.prev);
-	leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
 	if (2 * (im->count + 1) > im->table_cap && pending_grow(im) != 0)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	p = pending_insert(im, e.hash);
@@ -510,6 +507,11 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	p->chainwork = e.chainwork;
 	p->work = e.work;
 	p->has_body = rec->has_body;
+	/* The chain-tip markers ('X') are written at commit (put_tips). */
+	if ((parent = pending_find(im, e.prev)) != NULL) {
+		parent->has_child = true;
+		p->parent_pending = true;
+	}
 	im->stats.added++;
 	/* The most work; on a tie, the tip held stays, and between two new
 	 * entries the one that arrived first wins, though entries that waited
@@ -612,16 +614,28 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 	d.arrival = ++im->arrivals;
 	if ((pending = pending_find(im, d.hash)) != NULL)
 		return add_pending_duplicate(im, rec, &d, pending, err);
-	rc = cs_store_read_entry(im->store, d.hash, &stored, &owned, err);
-	if (rc == 0) {
-		rc = add_stored_duplicate(im, rec, &d, &stored, err);
-		cs_store_free(owned);
-		return rc;
-	}
-	if (rc != CS_EX_NOTFOUND)
-		return rc;
-
+	/*
+	 * Performance (docs/benchmarks.md): a parent in this batch was not
+	 * stored when it was added, the store has been held since (chain.h),
+	 * and an entry is only ever stored after its parent; so its children
+	 * cannot be stored either, and the read for a duplicate is skipped.
+	 * In a chain read in order that is every record but a batch's first;
+	 * the read, a miss probing every level-0 table, was half of the CPU.
+	 * Not in an opaque store, whose records name their own hash: one
+	 * stored under another parent is a conflict to find.
+	 */
 	parent = pending_find(im, d.prev);
+	if (parent == NULL || im->store->meta.opaque) {
+		rc = cs_store_read_entry(im->store, d.hash, &stored, &owned, err);
+		if (rc == 0) {
+			rc = add_stored_duplicate(im, rec, &d, &stored, err);
+			cs_store_free(owned);
+			return rc;
+		}
+		if (rc != CS_EX_NOTFOUND)
+			return rc;
+	}
+
 	if (parent != NULL) {
 		rc = connect_entry(im, rec, &d, parent->height, &parent->chainwork, err);
 	} else {
@@ -695,6 +709,35 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 	return 0;
 }
 
+/*
+ * The chain-tip markers of the batch: an entry without children is a tip,
+ * and its parent no longer is. Performance (docs/benchmarks.md): written
+ * per entry as they connect, a chain of N entries put N markers and
+ * deleted N, each a random key through LevelDB's memtable and compactions
+ * (a fifth of cs-put's CPU); written here, from what the batch holds, the
+ * same end state takes one put and one delete for a chain.
+ */
+static void
+put_tips(struct cs_import *im)
+{
+	uint8_t key[33];
+
+	for (size_t i = 0; i < im->table_cap; i++) {
+		const struct cs_pending *p = &im->table[i];
+
+		if (!p->used)
+			continue;
+		if (!p->has_child) {
+			cs_store_key(key, 'X', p->hash);
+			leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), "", 0);
+		}
+		if (!p->parent_pending) {
+			cs_store_key(key, 'X', p->prev);
+			leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
+		}
+	}
+}
+
 int
 cs_import_commit(struct cs_import *im, struct cs_error *err)
 {
@@ -702,6 +745,7 @@ cs_import_commit(struct cs_import *im, struct cs_error *err)
 
 	if (im->ops == 0)
 		return 0;
+	put_tips(im);
 	if (memcmp(im->best, im->tip, 32) != 0 && (rc = switch_branch(im, err)) != 0)
 		goto out;
 	if ((rc = cs_store_write(im->store, im->batch, err)) != 0)

@@ -3,11 +3,18 @@
 #include "exit.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* How long a drain waits for a reader to make room before it lets go of
+ * the store (cs_out_drain). */
+#define DRAIN_WAIT_MS 10
 
 void
 cs_out_init(struct cs_out *out, int fd)
@@ -111,12 +118,55 @@ cs_out_flush(struct cs_out *out, struct cs_error *err)
 	return 0;
 }
 
+/* Whether a write to fd can wait for a reader: a pipe, socket or terminal
+ * can; a regular file or a device such as /dev/null does not. */
+static bool
+may_wait_for_reader(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return true;
+	return !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(fd)));
+}
+
+/* Writes, PIPE_BUF bytes at a time (a pipe that polls writable takes them
+ * without blocking), what the reader makes room for within DRAIN_WAIT_MS
+ * each time; keeps the rest. Errors are left for cs_out_flush to report. */
+static void
+write_while_ready(struct cs_out *out)
+{
+	struct pollfd p = { .fd = out->fd, .events = POLLOUT };
+	size_t done = 0;
+
+	while (done < out->len && poll(&p, 1, DRAIN_WAIT_MS) == 1 && (p.revents & POLLOUT)) {
+		size_t n = out->len - done < PIPE_BUF ? out->len - done : PIPE_BUF;
+		ssize_t w = write(out->fd, out->buf + done, n);
+
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	memmove(out->buf, out->buf + done, out->len - done);
+	out->len -= done;
+}
+
+/*
+ * Performance (docs/benchmarks.md): letting go of the store closes LevelDB,
+ * and the next lookup opens it again (manifest, table files, and the
+ * compaction it had due, started again and aborted again), which made
+ * `cs-get -` of 100,000 keys many times slower. So the store is let go only
+ * when the write would really wait for a reader (SPEC §4).
+ */
 int
 cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err)
 {
 	if (!always && !cs_out_full(out))
 		return 0;
-	cs_store_release(store);
+	if (!out->nomem && may_wait_for_reader(out->fd))
+		write_while_ready(out);
+	if (out->len > 0 && may_wait_for_reader(out->fd))
+		cs_store_release(store);
 	return cs_out_flush(out, err);
 }
 

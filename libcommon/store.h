@@ -143,6 +143,13 @@ void cs_store_tx_value(uint8_t value[4], uint32_t index);
 int cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
     int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
+/* After many writes: waits, up to max_ms and only while no other command
+ * waits for the store, for the compactions LevelDB has due to run in its
+ * background thread. Closing the database aborts a running compaction, and
+ * the next process to open it would start it again, from the beginning,
+ * and abort it too when it closes: a store left with a full level 0 makes
+ * every later reader pay (docs/benchmarks.md). */
+void cs_store_settle(struct cs_store *s, long max_ms);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,
  * cached; opaque: as stored). */

@@ -156,12 +156,12 @@ replay() {
 @test "cs-backup DEST: tables hard-linked; later writes to either side stay there" {
 	init_mainnet_10k
 	run -0 cs-backup backup
-	# checking the backup opened it: LevelDB may have added tables of its own
+	# checking the backup opened it: LevelDB may have added tables of its
+	# own, whose numbers the store may use for other tables since
 	local t n=0
 	for t in backup/db/*.ldb; do
 		[[ -e $CS_STORE/db/${t##*/} ]] || continue
-		assert_equal "$(stat -c %i "$t")" "$(stat -c %i "$CS_STORE/db/${t##*/}")"
-		n=$((n + 1))
+		[[ $(stat -c %i "$t") == "$(stat -c %i "$CS_STORE/db/${t##*/}")" ]] && n=$((n + 1))
 	done
 	((n > 0)) || fail "no table file was linked"
 	# the mutable files are copies
@@ -183,7 +183,8 @@ replay() {
 	# number out again and rewrites the file in place
 	head -c 4096 /dev/urandom > "$CS_STORE/db/999999.ldb"
 	run -0 --separate-stderr cs-backup -v backup
-	assert_err_regex ', 1 unused tables left out; store held [0-9.]+ ms$'
+	# (the store may hold such files of its own too)
+	assert_err_regex ', [1-9][0-9]* unused tables? left out; store held [0-9.]+ ms$'
 	[[ ! -e backup/db/999999.ldb ]]
 	cmp <(store_dump) <(store_dump backup)
 }

@@ -887,3 +887,21 @@ $(h 9)"
 	run -0 cbor_keys <(cs-tip)
 	assert_output 'chainwork hash header height status'
 }
+
+@test "cs-put: a stored hash given again under a parent added in the same input is a conflict (65), store unchanged" {
+	# a Bitcoin store skips the duplicate read for a child of an entry of
+	# the same batch (its hash commits to that parent); an opaque one must not
+	g=$(printf '{"hash":"%064x","prev":"%064x","header":"aa"}' 1 0)
+	run -0 cs-init -q --opaque -f json <<<"$g"
+	printf '{"hash":"%064x","prev":"%064x","header":"bb"}\n' 2 1 | cs-put -q -f json
+	before=$(cs-get --range 0.. -f json)
+	{
+		printf '{"hash":"%064x","prev":"%064x","header":"cc"}\n' 3 1
+		printf '{"hash":"%064x","prev":"%064x","header":"bb"}\n' 2 3
+	} >in.json
+	run -65 --separate-stderr cs-put -f json in.json
+	assert_err_contains "item 2 at byte 164: conflict: a different prev is already given for $(printf '%064x' 2)"
+	run -0 cs-get -f json "$(printf '%064x' 2)"
+	assert_json '[.height, .prev] | join(" ")' "1 $(printf '%064x' 1)"
+	assert_equal "$(cs-get --range 0.. -f json)" "$before"
+}

@@ -2,7 +2,9 @@
 # install-deps.sh - install the Debian packages that building and testing
 # chainstore need, when some are missing. Quiet when nothing is missing.
 #
-# Usage: sh tests/tools/install-deps.sh
+# Usage: sh tests/tools/install-deps.sh [bench]
+# With "bench", installs only what `make bench` needs besides (SQLite,
+# gnuplot, GNU time): `make check` and CI never need them.
 # Runs apt-get as root, through sudo when not root and sudo exists; else it
 # prints what to install and exits 1.
 
@@ -11,6 +13,9 @@ set -eu
 PACKAGES="libleveldb-dev libcbor-dev libjansson-dev libssl-dev pkg-config
 bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client
 bash-completion zsh xxd jq"
+if [ "${1:-}" = bench ]; then
+	PACKAGES="libsqlite3-dev sqlite3 gnuplot-nox time"
+fi
 
 missing=
 for pkg in $PACKAGES; do
