@@ -2,14 +2,21 @@
 # install-deps.sh - install the Debian packages that building and testing
 # chainstore need, when some are missing. Quiet when nothing is missing.
 #
-# Usage: sh tests/tools/install-deps.sh
+# Usage: sh tests/tools/install-deps.sh [fuzz]
+# With "fuzz", also what make fuzz needs: clang and its libFuzzer and
+# sanitizer runtimes (Debian bookworm's clang is 14; libFuzzer is in
+# libclang-rt-14-dev).
 # Runs apt-get as root, through sudo when not root and sudo exists; else it
 # prints what to install and exits 1.
 
 set -eu
 
 PACKAGES="libleveldb-dev libcbor-dev libjansson-dev libssl-dev pkg-config
-bats bats-assert bats-support mandoc python3-cbor2 bash-completion zsh xxd jq"
+bats bats-assert bats-support mandoc python3-cbor2 bash-completion zsh xxd jq
+valgrind"
+if [ "${1:-}" = fuzz ]; then
+	PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+fi
 
 missing=
 for pkg in $PACKAGES; do
