@@ -1,5 +1,7 @@
 # chainstore - one non-recursive GNU Makefile.
 # make [all] | check | demo | lint | bench | install | uninstall | clean
+# make fuzz [FUZZ_SECONDS=60]       libFuzzer targets (clang), each run that long
+# make stress [STRESS_SECONDS=120]  concurrent writers and readers on one store
 # make SANITIZE=address,undefined   builds everything with sanitizers
 # make WERROR=1                     turns warnings into errors (CI does)
 
@@ -21,10 +23,29 @@ WARN += -Werror
 endif
 CPPFLAGS += -D_GNU_SOURCE -DCS_VERSION='"$(VERSION)"' -Ilibcommon
 LDLIBS := -lleveldb -lcbor -ljansson -lcrypto -lm
+# Sanitizers: every finding is fatal (-fno-sanitize-recover), so that UBSan
+# fails a test instead of printing and going on; tests/tools/run-tests.sh sets
+# the run-time options (halt_on_error, abort_on_error, leak detection).
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=$(SANITIZE)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 endif
+
+# Everything is rebuilt when the compiler or its flags change (a SANITIZE
+# build after a plain one, and back), as git's GIT-CFLAGS does.
+# -Werror changes no output, so it alone rebuilds nothing.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(filter-out -Werror,$(WARN)) $(LDFLAGS) $(LDLIBS)
+FLAGS_FILE := .build-flags
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_FILE)))
+$(file >$(FLAGS_FILE),$(BUILD_FLAGS))
+endif
+# Written above, while make reads this file: its directory listing may be
+# older than that, so the file needs a rule (an empty one) to count as made.
+$(FLAGS_FILE): ;
+
+# Every rule is written out here; make's built-in ones (a plain cc for
+# %.o: %.c) must never stand in for one of them.
+.SUFFIXES:
 
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/cs-*.c))
 SCRIPTS := $(wildcard cmd/cs-*.sh)
@@ -37,14 +58,23 @@ UNIT := $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
 # bench-sqlite needs libsqlite3, which only `make bench` installs.
 TOOL_SRC := $(filter-out tests/tools/bench-sqlite.c,$(wildcard tests/tools/*.c))
 TOOLS := $(patsubst tests/tools/%.c,tests/tools/bin/%,$(TOOL_SRC))
+# LD_PRELOAD shims for fault injection (tests/tools/preload/NAME.c -> NAME.so)
+PRELOAD_SRC := $(wildcard tests/tools/preload/*.c)
+PRELOAD := $(patsubst tests/tools/preload/%.c,tests/tools/bin/%.so,$(PRELOAD_SRC))
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz, and
+# with the plain compiler the replayers that make check runs on the corpora
+# and regressions (tests/fuzz.bats).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
+REPLAY := $(patsubst tests/fuzz/fuzz_%.c,tests/fuzz/bin/replay_%,$(FUZZ_SRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
 
-all: $(BIN) $(UNIT) $(TOOLS)
+all: $(BIN) $(UNIT) $(TOOLS) $(PRELOAD) $(REPLAY)
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-libcommon/%.o: libcommon/%.c $(wildcard libcommon/*.h)
+libcommon/%.o: libcommon/%.c $(wildcard libcommon/*.h) $(FLAGS_FILE)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 bin/%: cmd/%.c $(LIB) $(wildcard libcommon/*.h)
@@ -62,6 +92,46 @@ tests/unit/bin/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(wildcard libcommon/*.
 tests/tools/bin/%: tests/tools/%.c $(LIB) $(wildcard libcommon/*.h)
 	@mkdir -p tests/tools/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# A shim is loaded into sanitized programs too, so it is built without
+# sanitizers (the tests set verify_asan_link_order=0 for it).
+tests/tools/bin/%.so: tests/tools/preload/%.c $(FLAGS_FILE)
+	@mkdir -p tests/tools/bin
+	$(CC) $(CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) $(WARN) \
+		-fPIC -shared -o $@ $< -ldl
+
+tests/fuzz/bin/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB) $(wildcard libcommon/*.h)
+	@mkdir -p tests/fuzz/bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LDLIBS)
+
+# libFuzzer needs clang; libcommon is built again, instrumented, apart.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(patsubst libcommon/%.c,tests/fuzz/obj/%.o,$(LIB_SRC))
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+tests/fuzz/obj/%.o: libcommon/%.c $(wildcard libcommon/*.h)
+	@mkdir -p tests/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+
+tests/fuzz/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(wildcard libcommon/*.h)
+	@mkdir -p tests/fuzz/bin
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz-deps:
+	@sh tests/tools/install-deps.sh fuzz
+
+# fuzz-deps first: the build of the fuzzers needs clang.
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+STRESS_SECONDS ?= 120
+stress: deps all
+	@STRESS_SECONDS=$(STRESS_SECONDS) bash tests/tools/stress.sh
 
 # Installs the Debian packages the build and the tests need, when missing.
 deps:
@@ -106,6 +176,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_cs
 
 clean:
-	rm -rf bin tests/unit/bin tests/tools/bin $(LIB_OBJ) $(LIB) tests/tmp
+	rm -rf bin tests/unit/bin tests/tools/bin tests/fuzz/bin tests/fuzz/obj $(LIB_OBJ) $(LIB) \
+		tests/tmp $(FLAGS_FILE)
 
-.PHONY: all deps bench-deps check demo bench lint install uninstall clean
+.PHONY: all deps bench-deps check demo bench lint install uninstall clean fuzz fuzz-deps fuzz-run stress

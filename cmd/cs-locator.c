@@ -121,7 +121,7 @@ read_locator(struct locator *l, struct cs_error *err)
 		return rc;
 	for (;;) {
 		enum cs_read st = cs_reader_next_key(&reader, &key, true, err);
-		size_t n = key.kind == CS_KEY_LOCATOR ? key.count : 1;
+		size_t n;
 
 		if (st == CS_READ_END)
 			break;
@@ -129,6 +129,8 @@ read_locator(struct locator *l, struct cs_error *err)
 			rc = err->code != 0 ? err->code : CS_EX_SOFTWARE;
 			break;
 		}
+		/* key is filled only for a record */
+		n = key.kind == CS_KEY_LOCATOR ? key.count : 1;
 		if (key.kind == CS_KEY_HEIGHT) {
 			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: a height is not a locator hash",
 			    (unsigned long long)key.item, (unsigned long long)key.offset);

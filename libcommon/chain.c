@@ -597,6 +597,70 @@ connect_orphans(struct cs_import *im, const uint8_t hash[32], struct cs_error *e
 	}
 }
 
+/* A parent already stored, whose waiting children are being adopted. */
+struct stored_parent {
+	uint8_t hash[32];
+	uint32_t height;
+	struct cs_u256 chainwork;
+};
+
+/*
+ * Connects the orphans waiting for hash, an entry the store holds: another
+ * writer stored it after they arrived, and it came here as a duplicate.
+ * Children the store holds too are walked through (on an explicit stack,
+ * as a chain of them can be long); the others connect with theirs.
+ */
+static int
+adopt_orphans(struct cs_import *im, const uint8_t hash[32], uint32_t height, const struct cs_u256 *chainwork,
+    struct cs_error *err)
+{
+	struct stored_parent *stack = malloc(sizeof(*stack)), *grown;
+	size_t depth = 0, cap = 1;
+	int rc = 0;
+
+	if (stack == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	memcpy(stack[0].hash, hash, 32);
+	stack[0].height = height;
+	stack[0].chainwork = *chainwork;
+	depth = 1;
+	while (rc == 0 && depth > 0) {
+		struct stored_parent top = stack[--depth];
+		struct cs_orphan *o;
+
+		while (rc == 0 && (o = take_orphan(im, top.hash)) != NULL) {
+			struct cs_entry e;
+			char *owned;
+
+			if (pending_find(im, o->d.hash) != NULL) {
+				im->stats.duplicates++;
+			} else if ((rc = cs_store_read_entry(im->store, o->d.hash, &e, &owned, err)) == 0) {
+				rc = add_stored_duplicate(im, &o->rec, &o->d, &e, err);
+				if (rc == 0 && depth == cap) {
+					if ((grown = realloc(stack, 2 * cap * sizeof(*stack))) == NULL)
+						rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+					else
+						stack = grown, cap *= 2;
+				}
+				if (rc == 0) {
+					memcpy(stack[depth].hash, o->d.hash, 32);
+					stack[depth].height = e.height;
+					stack[depth].chainwork = e.chainwork;
+					depth++;
+				}
+				cs_store_free(owned);
+			} else if (rc == CS_EX_NOTFOUND) {
+				rc = connect_entry(im, &o->rec, &o->d, top.height, &top.chainwork, err);
+				if (rc == 0)
+					rc = connect_orphans(im, o->d.hash, err);
+			}
+			free(o);
+		}
+	}
+	free(stack);
+	return rc;
+}
+
 int
 cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error *err)
 {
@@ -629,6 +693,9 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 		rc = cs_store_read_entry(im->store, d.hash, &stored, &owned, err);
 		if (rc == 0) {
 			rc = add_stored_duplicate(im, rec, &d, &stored, err);
+			/* Its children may have arrived before another writer stored it. */
+			if (rc == 0 && im->orphan_count > 0)
+				rc = adopt_orphans(im, d.hash, stored.height, &stored.chainwork, err);
 			cs_store_free(owned);
 			return rc;
 		}

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 /* "cs-put: message" on stderr. */
+static void vwarn(const struct cs_cli *cli, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 vwarn(const struct cs_cli *cli, const char *fmt, va_list ap)
 {

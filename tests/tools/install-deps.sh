@@ -2,9 +2,12 @@
 # install-deps.sh - install the Debian packages that building and testing
 # chainstore need, when some are missing. Quiet when nothing is missing.
 #
-# Usage: sh tests/tools/install-deps.sh [bench]
+# Usage: sh tests/tools/install-deps.sh [bench | fuzz]
 # With "bench", installs only what `make bench` needs besides (SQLite,
 # gnuplot, GNU time): `make check` and CI never need them.
+# With "fuzz", also what make fuzz needs: clang and its libFuzzer and
+# sanitizer runtimes (Debian bookworm's clang is 14; libFuzzer is in
+# libclang-rt-14-dev).
 # Runs apt-get as root, through sudo when not root and sudo exists; else it
 # prints what to install and exits 1.
 
@@ -12,9 +15,11 @@ set -eu
 
 PACKAGES="libleveldb-dev libcbor-dev libjansson-dev libssl-dev pkg-config
 bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client
-bash-completion zsh xxd jq"
+bash-completion zsh xxd jq valgrind"
 if [ "${1:-}" = bench ]; then
 	PACKAGES="libsqlite3-dev sqlite3 gnuplot-nox time"
+elif [ "${1:-}" = fuzz ]; then
+	PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 fi
 
 missing=

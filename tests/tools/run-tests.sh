@@ -4,6 +4,13 @@
 # first on PATH. Prints the TAP streams as they come, then as its last line
 # "N passed, N failed" (", N skipped" when some were skipped).
 # Exit status 0 only when nothing failed.
+#
+# Under a sanitizer build (make SANITIZE=address,undefined) every finding
+# aborts the program that made it, so the test that ran it fails on its exit
+# status; the report goes to a file, and every report file left at the end
+# is printed and counted as one more failure (this catches a finding in a
+# pipeline member whose status a test does not look at). Leak detection is on
+# unless LeakSanitizer cannot run here (under ptrace, some containers).
 
 set -u
 
@@ -19,6 +26,23 @@ skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-run-tests.XXXXXX") || exit 70
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
+
+sanitized=false
+if grep -q __asan_init bin/cs-tip 2>/dev/null || grep -q __ubsan_handle bin/cs-tip 2>/dev/null; then
+	sanitized=true
+	mkdir -p "$tmp/sanitizer"
+	leaks=1
+	if ! ASAN_OPTIONS=detect_leaks=1 bin/cs-tip -V >/dev/null 2>&1; then
+		echo "# LeakSanitizer does not run here: leak detection off"
+		leaks=0
+	fi
+	common_opts="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$tmp/sanitizer/report"
+	ASAN_OPTIONS=${ASAN_OPTIONS:-$common_opts:detect_leaks=$leaks:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-$common_opts}
+	LSAN_OPTIONS=${LSAN_OPTIONS:-print_suppressions=0}
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	echo "# sanitizer build: ASAN_OPTIONS=$ASAN_OPTIONS"
+fi
 
 # count_tap FILE STATUS NAME: add FILE's TAP results to the totals. A program
 # that fails without reporting a failing test (crash, bad plan) counts as one
@@ -69,6 +93,15 @@ if command -v bats >/dev/null 2>&1; then
 else
 	echo "# bats not found (sh tests/tools/install-deps.sh)"
 	failed=$((failed + 1))
+fi
+
+if $sanitized; then
+	for report in "$tmp"/sanitizer/report*; do
+		[ -f "$report" ] || continue
+		echo "not ok - sanitizer report ${report##*/}"
+		sed 's/^/# /' "$report"
+		failed=$((failed + 1))
+	done
 fi
 
 if [ "$skipped" -gt 0 ]; then

@@ -96,7 +96,8 @@ build_reorg_store(struct cs_store *s, const char *dir, struct cs_error *err)
 static void
 fork_point_tests(void)
 {
-	char dir[] = "/tmp/cs-test-locator.XXXXXX", cmd[64];
+	/* room for the "/s" appended below */
+	char dir[64] = "/tmp/cs-test-locator.XXXXXX", cmd[96];
 	uint8_t loc[4][32];
 	struct cs_error err;
 	struct cs_store s;

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# A disk that fills up (or fails) during a commit: cs-put exits 74 naming
+# the cause, the store still opens, and nothing committed before is lost
+# (SPEC §4, §6). The disk is a small tmpfs when this runs as root and may
+# mount one; else, and in the tests that need a fault no file system makes
+# on demand, the LD_PRELOAD shim tests/tools/bin/faultfs.so
+# (tests/tools/preload/faultfs.c) makes writes fail with ENOSPC or fsync
+# with EIO.
+
+load test_helper
+
+setup() {
+	common_setup
+	SHIM=$REPO/tests/tools/bin/faultfs.so
+	[[ -f $SHIM ]] || fail "$SHIM is not built (make all)"
+	# A sanitizer runtime wants to come first among preloaded libraries;
+	# the shim needs none of its own.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	headers "$MAINNET" 0 2015 >a.bin
+	headers "$MAINNET" 2016 10236 >b.bin
+	MOUNTED=
+}
+
+teardown() {
+	if [[ -n $MOUNTED ]]; then
+		umount "$MOUNTED" || umount -l "$MOUNTED"
+	fi
+}
+
+# try_tmpfs DIR SIZE: mounts a tmpfs of SIZE on DIR; false when not allowed
+# (or when CS_TEST_NO_MOUNT is set, to try the fallback).
+try_tmpfs() {
+	mkdir -p "$1"
+	[[ -z ${CS_TEST_NO_MOUNT:-} ]] || return 1
+	[[ $(id -u) -eq 0 ]] || return 1
+	mount -t tmpfs -o "size=$2" tmpfs "$1" 2>/dev/null || return 1
+	MOUNTED=$1
+}
+
+# export_store: everything a user reads of the store.
+export_store() {
+	cs-get --range 0.. -f json && cs-tip --all -f json
+}
+
+# committed_store DIR: a mainnet store at DIR holding headers 0..2015, in
+# one commit, and its export in ./before.
+committed_store() {
+	export CS_STORE=$1
+	run -0 cs-init -q
+	run -0 cs-put -q -f raw a.bin
+	export_store >before
+}
+
+# the store as it was: opens, tip 2015, the same export
+assert_store_as_before() {
+	run -0 cs-tip -f json
+	assert_json .height 2015
+	export_store >after
+	run -0 cmp before after
+}
+
+# faulty COMMAND...: COMMAND with the shim preloaded (FAULTFS_* set by the
+# caller in the environment).
+faulty() {
+	LD_PRELOAD=$SHIM "$@"
+}
+
+@test "disk full during a commit: 74, the store opens, headers 0..2015 still there" {
+	if try_tmpfs "$BATS_TEST_TMPDIR/fs" 4m; then
+		committed_store "$BATS_TEST_TMPDIR/fs/store"
+		# leave 256 KiB: the store opens, the 1.5 MB commit does not fit
+		dd if=/dev/zero of="$BATS_TEST_TMPDIR/fs/filler" bs=64k 2>/dev/null || true
+		truncate -s -256K "$BATS_TEST_TMPDIR/fs/filler"
+		run -74 --separate-stderr cs-put -f raw b.bin
+	else
+		# no mount here (not root, or a container): the shim fills the
+		# disk 200,000 bytes into the commit's write-ahead log
+		committed_store "$BATS_TEST_TMPDIR/store"
+		FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.log FAULTFS_BYTES=200000 \
+			run -74 --separate-stderr faulty cs-put -f raw b.bin
+	fi
+	assert_output ''
+	# the commit's log write fails, or the table a background compaction
+	# writes meanwhile (LevelDB then fails the write, or the next open)
+	assert_err_regex "^cs-put: cannot (write|open) store '$CS_STORE': IO error: $CS_STORE/db/[0-9]+\.(log|ldb): No space left on device\$"
+	# still full: a reader answers, or says 74; never a crash
+	run --separate-stderr cs-tip -f json
+	[[ $status -eq 0 || $status -eq 74 ]] || fail "cs-tip on a full disk: exit $status: $stderr"
+	rm -f "$BATS_TEST_TMPDIR/fs/filler"
+	assert_store_as_before
+	# and the import goes through once there is room again
+	run -0 --separate-stderr cs-put -f raw b.bin
+	assert_err_equal "cs-put: 8221 read, 8221 added, 0 duplicate, 0 rejected; tip 10236 $HASH_10236"
+}
+
+@test "disk full on the first byte of the commit (shim): 74, nothing lost" {
+	committed_store "$BATS_TEST_TMPDIR/store"
+	FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.log FAULTFS_BYTES=0 \
+		run -74 --separate-stderr faulty cs-put -f raw b.bin
+	assert_err_regex "^cs-put: cannot write store '$CS_STORE': IO error: .*: No space left on device\$"
+	assert_store_as_before
+}
+
+@test "disk full in the middle of the commit's log record (shim): the torn record is dropped" {
+	committed_store "$BATS_TEST_TMPDIR/store"
+	# 100,000 bytes: the record is cut inside one of its 32 KiB log blocks
+	FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.log FAULTFS_BYTES=100000 \
+		run -74 --separate-stderr faulty cs-put -f raw b.bin
+	assert_err_regex "No space left on device\$"
+	assert_store_as_before
+	# a later import starts from what is there
+	run -0 cs-put -q -f raw b.bin
+	run -0 cs-tip -f json
+	assert_json .hash "$HASH_10236"
+}
+
+@test "disk full for every store file, tables too (shim): 74 at open or commit, nothing lost" {
+	committed_store "$BATS_TEST_TMPDIR/store"
+	FAULTFS_PATH=$CS_STORE FAULTFS_BYTES=0 run -74 --separate-stderr faulty cs-put -f raw b.bin
+	assert_err_regex "^cs-put: cannot (open|write) store '$CS_STORE': IO error: .*No space left on device\$"
+	assert_store_as_before
+}
+
+@test "fsync fails during a commit (shim, EIO): 74; the commit is whole or absent" {
+	committed_store "$BATS_TEST_TMPDIR/store"
+	FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.log FAULTFS_FSYNC=eio \
+		run -74 --separate-stderr faulty cs-put -f raw b.bin
+	assert_err_regex "^cs-put: cannot write store '$CS_STORE': IO error: .*: Input/output error\$"
+	# The write reached the file before its sync failed: LevelDB may read
+	# it back. Either the batch is all there or none of it; never a part.
+	run -0 cs-tip -f json
+	local height
+	height=$(jq -r .height <<<"$output")
+	[[ $height == 2015 || $height == 10236 ]] || fail "tip height $height after a failed sync"
+	run -0 bash -c "cs-get --range 0.. -f raw | cmp - <(head -c $(((height + 1) * 80)) '$MAINNET')"
+	cs-get --range 0..2015 -f json >after
+	run -0 cmp <(head -n 2016 before) after
+}
+
+@test "disk full on standard output: 74, and the store is untouched" {
+	[[ -w /dev/full ]] || skip "no /dev/full"
+	committed_store "$BATS_TEST_TMPDIR/store"
+	run -74 --separate-stderr bash -c 'cs-get --range 0.. -f raw >/dev/full'
+	assert_err_regex "^cs-get: .*No space left on device\$"
+	run -74 --separate-stderr bash -c 'cs-tip --all -f json >/dev/full'
+	assert_store_as_before
+}
