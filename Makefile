@@ -1,7 +1,7 @@
 # chainstore - one non-recursive GNU Makefile.
 # make [all] | check | demo | lint | bench | install | uninstall | clean
 # make fuzz [FUZZ_SECONDS=60]       libFuzzer targets (clang), each run that long
-# make stress [STRESS_SECONDS=120]  concurrent writers and readers on one store
+# make stress [STRESS_SECONDS=120] [CRASH_TRIALS=200]  concurrent writers and readers, then kill -9 trials
 # make SANITIZE=address,undefined   builds everything with sanitizers
 # make WERROR=1                     turns warnings into errors (CI does)
 
@@ -130,8 +130,12 @@ fuzz-run: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 STRESS_SECONDS ?= 120
+# Concurrent writers and readers for STRESS_SECONDS, then CRASH_TRIALS
+# kill -9 crash trials (CI runs 21 of them in tests/crash.bats).
+CRASH_TRIALS ?= 200
 stress: deps all
 	@STRESS_SECONDS=$(STRESS_SECONDS) bash tests/tools/stress.sh
+	@sh tests/tools/crash-trials.sh -n $(CRASH_TRIALS) -s $$(date +%s) tests/tmp/crash-trials
 
 # Installs the Debian packages the build and the tests need, when missing.
 deps:

@@ -26,6 +26,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 PATH=${CS_BIN:-$repo/bin}:$repo/tests/tools/bin:$PATH
 export CS_WAIT=30
 mkdir -p "$work" || exit 73
+rm -rf "$work/bodies.ref" "$work/shares.ref" # made again by this build
 
 # A chain whose branch overtakes the main chain late: the reorg happens
 # inside the import, so kills land before, during and after it.
