@@ -3,13 +3,13 @@
  * chainwork, index and the tip. --repair recovers what LevelDB can and
  * rebuilds what the store derives from its entries.
  */
-#include "cborio.h"
 #include "check.h"
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
 #include "output.h"
 #include "store.h"
+#include "writer.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -85,89 +85,20 @@ on_repaired(void *ctx, const char *message)
 	k->changes++;
 }
 
-/* What cs-put needs to bring an entry back: hash, header, (opaque) prev
- * and work, and the body. */
-static void
-write_dropped_cbor(struct check_cli *k, const struct cs_entry *e)
-{
-	size_t room_needed = 256 + e->header_len;
-	uint8_t *start = cs_out_reserve(&k->out, room_needed);
-	struct cs_cbor_cursor c;
-
-	if (start == NULL)
-		return;
-	c.p = start;
-	c.end = start + room_needed;
-	c.overflow = false;
-	cs_cbor_put_map(&c, 2 + (k->opaque ? 2 : 0) + (e->body != NULL));
-	cs_cbor_put_text(&c, "hash");
-	cs_cbor_put_bytes(&c, e->hash, 32);
-	cs_cbor_put_text(&c, "header");
-	cs_cbor_put_bytes(&c, e->header, e->header_len);
-	if (k->opaque) {
-		cs_cbor_put_text(&c, "prev");
-		cs_cbor_put_bytes(&c, e->prev, 32);
-		cs_cbor_put_text(&c, "work");
-		cs_cbor_put_u256(&c, &e->work, true);
-	}
-	if (e->body != NULL) {
-		cs_cbor_put_text(&c, "body");
-		cs_cbor_put_bytes_head(&c, e->body_len);
-	}
-	cs_out_commit(&k->out, (size_t)(c.p - start));
-	if (e->body != NULL)
-		cs_out_write(&k->out, e->body, e->body_len);
-}
-
-static void
-write_hex(struct cs_out *out, const uint8_t *data, size_t len)
-{
-	uint8_t *p = cs_out_reserve(out, 2 * len + 1);
-
-	if (p == NULL)
-		return;
-	cs_hex_encode(data, len, (char *)p);
-	cs_out_commit(out, 2 * len);
-}
-
-static void
-write_dropped_json(struct check_cli *k, const struct cs_entry *e)
-{
-	char hash[CS_HASH_HEX], work[65];
-
-	cs_hash_to_display(e->hash, hash);
-	cs_out_printf(&k->out, "{\"hash\":\"%s\",\"header\":\"", hash);
-	write_hex(&k->out, e->header, e->header_len);
-	cs_out_write(&k->out, "\"", 1);
-	if (k->opaque) {
-		cs_hash_to_display(e->prev, hash);
-		cs_u256_to_hex(&e->work, work);
-		if (e->work.limb[1] == 0 && e->work.limb[2] == 0 && e->work.limb[3] == 0)
-			cs_out_printf(&k->out, ",\"prev\":\"%s\",\"work\":%" PRIu64, hash, e->work.limb[0]);
-		else
-			cs_out_printf(&k->out, ",\"prev\":\"%s\",\"work\":\"%s\"", hash, work);
-	}
-	if (e->body != NULL) {
-		cs_out_write(&k->out, ",\"body\":\"", 9);
-		write_hex(&k->out, e->body, e->body_len);
-		cs_out_write(&k->out, "\"", 1);
-	}
-	cs_out_write(&k->out, "}\n", 2);
-}
-
 /* An entry --repair drops is written out at once: it is deleted only once
  * it is safe on standard output. */
 static int
 on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 {
 	struct check_cli *k = ctx;
+	/* what cs-put needs to bring it back: hash, header, (opaque) prev and
+	 * work, and the body */
+	struct cs_print how = { .format = k->format, .opaque = k->opaque, .with_body = true, .branchlen = -1,
+		.bare = true };
 	char hash[CS_HASH_HEX];
 	int rc;
 
-	if (k->format == CS_FORMAT_CBOR)
-		write_dropped_cbor(k, e);
-	else
-		write_dropped_json(k, e);
+	cs_write_entry(&k->out, &how, e);
 	rc = cs_out_flush(&k->out, err);
 	if (rc == 0 && k->out.closed)
 		rc = cs_error_set(err, CS_EX_IOERR, "the reader of standard output went away");

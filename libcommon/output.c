@@ -147,6 +147,8 @@ write_while_ready(struct cs_out *out)
 			break;
 		done += (size_t)w;
 	}
+	if (done == 0)
+		return; /* nothing written (the buffer may not even exist yet) */
 	memmove(out->buf, out->buf + done, out->len - done);
 	out->len -= done;
 }

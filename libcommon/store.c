@@ -748,10 +748,10 @@ cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error 
  * VersionSet::Finalize: a score of 1 is 4 files in level 0, 10^L MiB in
  * level L), from the table sizes of the "leveldb.sstables" property.
  */
-static bool
-compaction_due(struct cs_store *s)
+bool
+cs_leveldb_compaction_due(leveldb_t *db)
 {
-	char *tables = leveldb_property_value(s->db, "leveldb.sstables");
+	char *tables = leveldb_property_value(db, "leveldb.sstables");
 	double limit = 10.0 * 1048576, bytes = 0;
 	const char *line = tables;
 	int level = 0, files = 0, due = 0;
@@ -791,7 +791,7 @@ cs_store_settle(struct cs_store *s, long max_ms)
 	if (s->db == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (compaction_due(s) && !cs_lock_wanted(&s->lock)) {
+	while (cs_leveldb_compaction_due(s->db) && !cs_lock_wanted(&s->lock)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= max_ms)
 			break;

@@ -142,6 +142,10 @@ void cs_store_tx_value(uint8_t value[4], uint32_t index);
  * that. */
 int cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
     int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err);
+/* Whether LevelDB still owes a compaction by its own rules (4 files in
+ * level 0, 10^L MiB in level L): for cs_store_settle, and the benchmark's
+ * raw-LevelDB floor, which waits the same way. */
+bool cs_leveldb_compaction_due(leveldb_t *db);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
 /* After many writes: waits, up to max_ms and only while no other command
  * waits for the store, for the compactions LevelDB has due to run in its

@@ -6,31 +6,44 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* Points c at room bytes reserved in out; false when out cannot grow. */
+static bool
+reserve_cursor(struct cs_out *out, size_t room, struct cs_cbor_cursor *c)
+{
+	uint8_t *start = cs_out_reserve(out, room);
+
+	if (start == NULL)
+		return false;
+	c->p = start;
+	c->end = start + room;
+	c->overflow = false;
+	return true;
+}
+
 static void
 write_cbor(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
 {
 	bool body = how->with_body && e->body != NULL;
-	size_t pairs = 5 + (how->opaque ? 2 : 0) + (how->branchlen >= 0) + body;
-	size_t room = 512 + e->header_len;
-	uint8_t *start = cs_out_reserve(out, room);
+	size_t pairs = (how->bare ? 2 : 5) + (how->opaque ? 2 : 0) + (how->branchlen >= 0) + body;
 	struct cs_cbor_cursor c;
+	uint8_t *start;
 
-	if (start == NULL)
+	if (!reserve_cursor(out, 512 + e->header_len, &c))
 		return;
-	c.p = start;
-	c.end = start + room;
-	c.overflow = false;
+	start = c.p;
 	cs_cbor_put_map(&c, pairs);
 	cs_cbor_put_text(&c, "hash");
 	cs_cbor_put_bytes(&c, e->hash, 32);
 	cs_cbor_put_text(&c, "header");
 	cs_cbor_put_bytes(&c, e->header, e->header_len);
-	cs_cbor_put_text(&c, "height");
-	cs_cbor_put_uint(&c, e->height);
-	cs_cbor_put_text(&c, "chainwork");
-	cs_cbor_put_u256(&c, &e->chainwork, false);
-	cs_cbor_put_text(&c, "status");
-	cs_cbor_put_text(&c, e->main ? "main" : "fork");
+	if (!how->bare) {
+		cs_cbor_put_text(&c, "height");
+		cs_cbor_put_uint(&c, e->height);
+		cs_cbor_put_text(&c, "chainwork");
+		cs_cbor_put_u256(&c, &e->chainwork, false);
+		cs_cbor_put_text(&c, "status");
+		cs_cbor_put_text(&c, e->main ? "main" : "fork");
+	}
 	if (how->opaque) {
 		cs_cbor_put_text(&c, "prev");
 		cs_cbor_put_bytes(&c, e->prev, 32);
@@ -70,8 +83,10 @@ write_json(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 	cs_u256_to_hex(&e->chainwork, work);
 	cs_out_printf(out, "{\"hash\":\"%s\",\"header\":\"", hash);
 	write_hex(out, e->header, e->header_len);
-	cs_out_printf(out, "\",\"height\":%" PRIu32 ",\"chainwork\":\"%s\",\"status\":\"%s\"", e->height, work,
-	    e->main ? "main" : "fork");
+	cs_out_write(out, "\"", 1);
+	if (!how->bare)
+		cs_out_printf(out, ",\"height\":%" PRIu32 ",\"chainwork\":\"%s\",\"status\":\"%s\"", e->height, work,
+		    e->main ? "main" : "fork");
 	if (how->opaque) {
 		cs_hash_to_display(e->prev, hash);
 		cs_u256_to_hex(&e->work, work);
@@ -140,15 +155,12 @@ cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_e
 static void
 write_tx_cbor(struct cs_out *out, const struct cs_tx_found *t)
 {
-	size_t room = 256;
-	uint8_t *start = cs_out_reserve(out, room);
 	struct cs_cbor_cursor c;
+	uint8_t *start;
 
-	if (start == NULL)
+	if (!reserve_cursor(out, 256, &c))
 		return;
-	c.p = start;
-	c.end = start + room;
-	c.overflow = false;
+	start = c.p;
 	cs_cbor_put_map(&c, 5);
 	cs_cbor_put_text(&c, "txid");
 	cs_cbor_put_bytes(&c, t->txid, 32);
@@ -156,10 +168,9 @@ write_tx_cbor(struct cs_out *out, const struct cs_tx_found *t)
 	cs_cbor_put_bytes_head(&c, t->tx_len);
 	cs_out_commit(out, (size_t)(c.p - start));
 	cs_out_write(out, t->tx, t->tx_len);
-	if ((start = cs_out_reserve(out, room)) == NULL)
+	if (!reserve_cursor(out, 256, &c))
 		return;
-	c.p = start;
-	c.end = start + room;
+	start = c.p;
 	cs_cbor_put_text(&c, "block");
 	cs_cbor_put_bytes(&c, t->block, 32);
 	cs_cbor_put_text(&c, "height");

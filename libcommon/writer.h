@@ -19,6 +19,9 @@ struct cs_print {
 	bool opaque;     /* print prev and work too */
 	bool with_body;  /* print e->body when set */
 	long branchlen;  /* >= 0: a chain tip, with its branch length */
+	bool bare;       /* cbor and json: only what cs-put reads back (hash,
+	                  * header, [prev, work], [body]): no height,
+	                  * chainwork or status */
 };
 
 void cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e);

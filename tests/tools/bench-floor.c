@@ -23,6 +23,7 @@
  */
 #include "header.h"
 #include "hex.h"
+#include "store.h"
 
 #include <leveldb/c.h>
 
@@ -47,42 +48,6 @@ usage(void)
 	      "                   [-w write_buffer_mb] [-m file_mb] [-z snappy|none] dbdir file\n",
 	    stderr);
 	exit(64);
-}
-
-/* As libcommon/store.c compaction_due: LevelDB's own rules. */
-static int
-compaction_due(leveldb_t *db)
-{
-	char *tables = leveldb_property_value(db, "leveldb.sstables");
-	double limit = 10.0 * 1048576, bytes = 0;
-	const char *line = tables;
-	int level = 0, files = 0, due = 0;
-
-	/* "--- level L ---" then a line "NUMBER:SIZE[smallest .. largest]" a
-	 * table (keys escaped: no newline inside a line). */
-	while (line != NULL && !due) {
-		unsigned long long number, size;
-		int next;
-
-		if (sscanf(line, "--- level %d ---", &next) == 1) {
-			due = level == 0 ? files >= 4 : bytes >= limit;
-			if (level > 0)
-				limit *= 10;
-			level = next;
-			files = 0;
-			bytes = 0;
-		} else if (sscanf(line, " %llu:%llu[", &number, &size) == 2) {
-			files++;
-			bytes += (double)size;
-		}
-		if ((line = strchr(line, '\n')) != NULL)
-			line++;
-	}
-	if (!due)
-		due = level == 0 ? files >= 4 : bytes >= limit;
-	if (tables != NULL)
-		leveldb_free(tables);
-	return due;
 }
 
 static void
@@ -245,7 +210,7 @@ main(int argc, char *argv[])
 		if (err != NULL)
 			die("write", err);
 	}
-	for (int waited = 0; compaction_due(db) && waited < 3000; waited++)
+	for (int waited = 0; cs_leveldb_compaction_due(db) && waited < 3000; waited++)
 		usleep(10000);
 	leveldb_writebatch_destroy(batch);
 	leveldb_writeoptions_destroy(wo);
