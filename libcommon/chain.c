@@ -49,20 +49,10 @@ struct cs_orphan {
 	uint8_t data[]; /* header, then body */
 };
 
-static uint64_t
-hash_slot(const uint8_t hash[32])
-{
-	uint64_t a, b;
-
-	memcpy(&a, hash, 8);
-	memcpy(&b, hash + 24, 8);
-	return (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-}
-
 static struct cs_pending *
 pending_find(struct cs_import *im, const uint8_t hash[32])
 {
-	size_t i = hash_slot(hash) & (im->table_cap - 1);
+	size_t i = cs_hash_slot(hash) & (im->table_cap - 1);
 
 	while (im->table[i].used) {
 		if (memcmp(im->table[i].hash, hash, 32) == 0)
@@ -99,7 +89,7 @@ pending_grow(struct cs_import *im)
 static struct cs_pending *
 pending_insert(struct cs_import *im, const uint8_t hash[32])
 {
-	size_t i = hash_slot(hash) & (im->table_cap - 1);
+	size_t i = cs_hash_slot(hash) & (im->table_cap - 1);
 
 	while (im->table[i].used)
 		i = (i + 1) & (im->table_cap - 1);
@@ -422,7 +412,7 @@ static int
 hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct derived *d, struct cs_error *err)
 {
 	size_t size = rec->header_len + (rec->has_body ? rec->body_len : 0);
-	size_t b = hash_slot(d->prev) % im->orphan_buckets;
+	size_t b = cs_hash_slot(d->prev) % im->orphan_buckets;
 	struct cs_orphan *o;
 
 	if (im->orphan_bytes + size > ORPHAN_BYTES_MAX)
@@ -456,7 +446,7 @@ hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct deri
 static struct cs_orphan *
 take_orphan(struct cs_import *im, const uint8_t parent[32])
 {
-	size_t b = hash_slot(parent) % im->orphan_buckets;
+	size_t b = cs_hash_slot(parent) % im->orphan_buckets;
 	struct cs_orphan **link = &im->orphans[b];
 
 	for (; *link != NULL; link = &(*link)->next) {

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CS_BODY_MAX 4000000          /* SPEC §5 */
 #define CS_OPAQUE_HEADER_MAX 65536   /* SPEC §1 opaque chains */
@@ -64,6 +65,19 @@ cs_record_opaque_work(const struct cs_record *rec, struct cs_u256 *work)
 		*work = rec->work;
 	else
 		cs_u256_set_u64(work, 1);
+}
+
+/* A slot for a hash in an in-memory hash table (the import's pending
+ * entries and orphans, prune's forks): two words of it mixed, since a
+ * block hash's leading bytes are zeros. */
+static inline uint64_t
+cs_hash_slot(const uint8_t hash[32])
+{
+	uint64_t a, b;
+
+	memcpy(&a, hash, 8);
+	memcpy(&b, hash + 24, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
 }
 
 #endif

@@ -101,16 +101,6 @@ cs_prune_free(struct cs_prune *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static uint64_t
-hash_slot(const uint8_t hash[32])
-{
-	uint64_t a, b;
-
-	memcpy(&a, hash, 8);
-	memcpy(&b, hash + 24, 8);
-	return (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-}
-
 /* The fork table's index of hash, or CS_PRUNE_NONE. */
 static size_t
 fork_find(const struct cs_prune *p, const uint8_t hash[32])
@@ -119,7 +109,7 @@ fork_find(const struct cs_prune *p, const uint8_t hash[32])
 
 	if (p->fork_slot_cap == 0)
 		return CS_PRUNE_NONE;
-	for (i = hash_slot(hash) & (p->fork_slot_cap - 1); p->fork_slots[i] != 0; i = (i + 1) & (p->fork_slot_cap - 1)) {
+	for (i = cs_hash_slot(hash) & (p->fork_slot_cap - 1); p->fork_slots[i] != 0; i = (i + 1) & (p->fork_slot_cap - 1)) {
 		if (memcmp(p->forks[p->fork_slots[i] - 1].hash, hash, 32) == 0)
 			return p->fork_slots[i] - 1;
 	}
@@ -129,7 +119,7 @@ fork_find(const struct cs_prune *p, const uint8_t hash[32])
 static void
 slot_insert(struct cs_prune *p, size_t index)
 {
-	size_t i = hash_slot(p->forks[index].hash) & (p->fork_slot_cap - 1);
+	size_t i = cs_hash_slot(p->forks[index].hash) & (p->fork_slot_cap - 1);
 
 	while (p->fork_slots[i] != 0)
 		i = (i + 1) & (p->fork_slot_cap - 1);
