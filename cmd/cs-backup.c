@@ -308,7 +308,8 @@ list_backups(const char *dir, bool dirs_only, struct names *l, struct cs_error *
 		memcpy(l->v[l->n++], de->d_name, NAME_LEN + 1);
 	}
 	closedir(d);
-	qsort(l->v, l->n, sizeof(l->v[0]), by_name);
+	if (l->n > 1) /* qsort takes no NULL array, even empty */
+		qsort(l->v, l->n, sizeof(l->v[0]), by_name);
 	return 0;
 }
 
@@ -605,8 +606,10 @@ verify(const struct backup *b, const char *dir, struct cs_error *err)
 	struct cs_store store;
 	int rc;
 
-	if ((rc = cs_store_open_verified(&store, dir, b->cli.prog, b->cli.wait, err)) != 0)
+	if ((rc = cs_store_open_verified(&store, dir, b->cli.prog, b->cli.wait, err)) != 0) {
+		cs_store_close(&store);
 		return rc;
+	}
 	rc = cs_check_store(&store, &o, &r, err);
 	cs_store_close(&store);
 	if (rc != 0)

@@ -955,7 +955,8 @@ cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *
 	if (out->closed)
 		return 0;
 	if ((rc = collect_forks(s, &forks, err)) == 0) {
-		qsort(forks.v, forks.n, sizeof(forks.v[0]), by_height_then_hash);
+		if (forks.n > 1) /* qsort takes no NULL array, even empty */
+			qsort(forks.v, forks.n, sizeof(forks.v[0]), by_height_then_hash);
 		for (size_t i = 0; i < forks.n && rc == 0 && !out->closed; i++) {
 			rc = export_one(s, out, &print, forks.v[i].hash, false, err);
 			if (rc == 0)
