@@ -89,7 +89,7 @@ tests/unit/bin/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(wildcard libcommon/*.
 	@mkdir -p tests/unit/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-tests/tools/bin/%: tests/tools/%.c $(LIB) $(wildcard libcommon/*.h)
+tests/tools/bin/%: tests/tools/%.c $(LIB) $(wildcard libcommon/*.h tests/tools/*.h)
 	@mkdir -p tests/tools/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

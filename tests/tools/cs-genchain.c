@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GEN_PROG "cs-genchain"
+#include "gen.h"
+
 #define GENCHAIN_VERSION 0x20000000
 #define GENCHAIN_SPACING 600
 #define GENCHAIN_BITS 0x207fffffu
@@ -67,38 +70,6 @@ usage(FILE *stream)
 	    stream);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cs-genchain: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
-	return CS_EX_USAGE;
-}
-
-/* Decimal, no sign, no spaces, within [min, max]. */
-static int
-parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* Compact bits: 1 to 8 hex digits, with or without 0x. */
 static int
@@ -194,17 +165,6 @@ mine(struct cs_header *h, uint64_t seed, uint32_t height, uint32_t branch, const
 	}
 }
 
-/* splitmix64: a small, well-mixed generator for the deterministic shuffle. */
-static uint64_t
-next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 /* Fisher-Yates over 80-byte records, without modulo bias. */
 static void
 shuffle(uint8_t *all, size_t count, uint64_t seed)
@@ -279,15 +239,6 @@ generate(struct options *opt, const struct cs_header *genesis, const uint8_t gen
 		}
 	}
 	return 0;
-}
-
-/* A closed pipe is quiet; any other write error is reported. */
-static int
-write_error(void)
-{
-	if (errno != EPIPE)
-		fprintf(stderr, "cs-genchain: cannot write to standard output: %s\n", strerror(errno));
-	return CS_EX_IOERR;
 }
 
 int

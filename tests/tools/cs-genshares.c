@@ -36,6 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GEN_PROG "cs-genshares"
+#include "gen.h"
+
 #define SHARES_MAX 100000u
 #define SHARE_HEADER_MIN 200
 #define SHARE_HEADER_MAX 400
@@ -97,50 +100,6 @@ usage(FILE *stream)
 	fputs("usage: cs-genshares [-h] [-n count] [--seed n] [--no-work] [--bodies] [--shuffle]\n"
 	      "                    [--genesis] [--bitcoin] [-f cbor|json|raw|hex] [--map FILE]\n",
 	    stream);
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cs-genshares: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
-	return CS_EX_USAGE;
-}
-
-/* Decimal, no sign, no spaces, within [min, max]. */
-static int
-parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* splitmix64: small, well mixed, and the same everywhere. */
-static uint64_t
-next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
 }
 
 /* Uniform in [0, bound), without modulo bias. */
@@ -484,15 +443,6 @@ write_item(const struct share *shares, uint32_t i, const struct options *opt)
 	} else {
 		fwrite(shares[i].bitcoin, CS_HEADER_SIZE, 1, stdout);
 	}
-}
-
-/* A closed pipe is quiet; any other write error is reported. */
-static int
-write_error(void)
-{
-	if (errno != EPIPE)
-		fprintf(stderr, "cs-genshares: cannot write to standard output: %s\n", strerror(errno));
-	return CS_EX_IOERR;
 }
 
 static int
