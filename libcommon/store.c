@@ -632,12 +632,25 @@ cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size
 	return db_get(s, key, sizeof(key), owned, len, err);
 }
 
+/* Ends a walk over keys: a read error LevelDB met on the way is the
+ * result, else what the walk returned. */
+static int
+iter_finish(struct cs_store *s, leveldb_iterator_t *it, int rc, struct cs_error *err)
+{
+	char *lerr = NULL;
+
+	leveldb_iter_get_error(it, &lerr);
+	leveldb_iter_destroy(it);
+	if (lerr != NULL)
+		return leveldb_failed(s, lerr, "cannot read store", err);
+	return rc;
+}
+
 int
 cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
     struct cs_error *err)
 {
 	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
-	char *lerr = NULL;
 	int rc = 0;
 
 	for (leveldb_iter_seek(it, "X", 1); leveldb_iter_valid(it); leveldb_iter_next(it)) {
@@ -649,11 +662,7 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 		if ((rc = fn(ctx, (const uint8_t *)key + 1)) != 0)
 			break;
 	}
-	leveldb_iter_get_error(it, &lerr);
-	leveldb_iter_destroy(it);
-	if (lerr != NULL)
-		return leveldb_failed(s, lerr, "cannot read store", err);
-	return rc;
+	return iter_finish(s, it, rc, err);
 }
 
 int
@@ -664,7 +673,6 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 	leveldb_readoptions_t *scan = leveldb_readoptions_create();
 	leveldb_iterator_t *it;
 	uint8_t start[33] = { 'E' };
-	char *lerr = NULL;
 	int rc = 0;
 
 	/* A bulk scan: do not push the hot blocks out of the cache. */
@@ -690,11 +698,8 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 		if ((rc = fn(ctx, (const uint8_t *)key + 1, value[0], be32(value + 1))) != 0)
 			break;
 	}
-	leveldb_iter_get_error(it, &lerr);
-	leveldb_iter_destroy(it);
+	rc = iter_finish(s, it, rc, err);
 	leveldb_readoptions_destroy(scan);
-	if (lerr != NULL)
-		return leveldb_failed(s, lerr, "cannot read store", err);
 	return rc;
 }
 
@@ -704,7 +709,6 @@ cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
 {
 	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
 	uint8_t prefix[33];
-	char *lerr = NULL;
 	int rc = 0;
 
 	cs_store_key(prefix, 'T', txid);
@@ -725,11 +729,7 @@ cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
 		if ((rc = fn(ctx, (const uint8_t *)key + 33, be32((const uint8_t *)value))) != 0)
 			break;
 	}
-	leveldb_iter_get_error(it, &lerr);
-	leveldb_iter_destroy(it);
-	if (lerr != NULL)
-		return leveldb_failed(s, lerr, "cannot read store", err);
-	return rc;
+	return iter_finish(s, it, rc, err);
 }
 
 int
