@@ -50,14 +50,54 @@ struct get {
 	int status;
 };
 
+/* Why an entry has no body: its stored flags say whether one was pruned
+ * (an entry from the main-chain cursor carries none). */
+static int
+warn_no_body(struct get *g, const uint8_t hash[32], struct cs_error *err)
+{
+	char hex[CS_HASH_HEX], *owned;
+	struct cs_entry e;
+	int rc = cs_store_read_entry(&g->store, hash, &e, &owned, err);
+
+	if (rc != 0)
+		return rc;
+	cs_hash_to_display(hash, hex);
+	cs_warn(&g->cli, "'%s': %s", hex, (e.flags & CS_ENTRY_PRUNED) ? "body pruned" : "no body");
+	g->status = CS_EX_NOTFOUND;
+	cs_store_free(owned);
+	return 0;
+}
+
+/* Prints e, with its body when asked. */
+static int
+print_found(struct get *g, struct cs_entry *e, struct cs_error *err)
+{
+	char *body = NULL;
+	size_t body_len;
+	int rc = 0;
+
+	if (g->how.with_body) {
+		rc = cs_store_get_body(&g->store, e->hash, &body, &body_len, err);
+		if (rc == 0) {
+			e->body = (const uint8_t *)body;
+			e->body_len = body_len;
+		} else if (rc == CS_EX_NOTFOUND) {
+			rc = warn_no_body(g, e->hash, err);
+		}
+	}
+	if (rc == 0)
+		cs_write_entry(&g->out, &g->how, e);
+	cs_store_free(body);
+	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
+}
+
 /* main: the hash came from the height index, so the entry is on the main
  * chain and the read that would tell is spared. */
 static int
 print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *err)
 {
-	char hex[CS_HASH_HEX], *owned, *body = NULL;
+	char hex[CS_HASH_HEX], *owned;
 	struct cs_entry e;
-	size_t body_len;
 	int rc;
 
 	if ((rc = cs_store_acquire(&g->store, err)) != 0)
@@ -74,23 +114,9 @@ print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *er
 	}
 	if (rc != 0)
 		return rc;
-	if (g->how.with_body) {
-		rc = cs_store_get_body(&g->store, hash, &body, &body_len, err);
-		if (rc == 0) {
-			e.body = (const uint8_t *)body;
-			e.body_len = body_len;
-		} else if (rc == CS_EX_NOTFOUND) {
-			cs_hash_to_display(hash, hex);
-			cs_warn(&g->cli, "'%s': %s", hex, (e.flags & CS_ENTRY_PRUNED) ? "body pruned" : "no body");
-			g->status = CS_EX_NOTFOUND;
-			rc = 0;
-		}
-	}
-	if (rc == 0)
-		cs_write_entry(&g->out, &g->how, &e);
-	cs_store_free(body);
+	rc = print_found(g, &e, err);
 	cs_store_free(owned);
-	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
+	return rc;
 }
 
 static int
@@ -132,6 +158,8 @@ tip_height(struct get *g, uint32_t *height, struct cs_error *err)
 static int
 print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
 {
+	struct cs_main_cursor cursor;
+	struct cs_entry e;
 	uint32_t tip;
 	int rc;
 
@@ -143,11 +171,17 @@ print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
 		g->status = CS_EX_NOTFOUND;
 		return 0;
 	}
+	/* One sequential read of the height index (store.h). Where the chain
+	 * moved while the store was let go, each height still gets the entry
+	 * the index names then. */
+	cs_main_cursor_init(&cursor, &g->store, from);
 	for (uint64_t h = from; h <= to && !g->out.closed; h++) {
-		if ((rc = print_height(g, (uint32_t)h, true, err)) != 0)
-			return rc;
+		if ((rc = cs_store_acquire(&g->store, err)) != 0 || (rc = cs_main_cursor_next(&cursor, &e, err)) != 0 ||
+		    (rc = print_found(g, &e, err)) != 0)
+			break;
 	}
-	return 0;
+	cs_main_cursor_close(&cursor);
+	return rc == CS_EX_NOTFOUND ? 0 : rc;
 }
 
 static int

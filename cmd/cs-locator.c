@@ -151,27 +151,17 @@ read_locator(struct locator *l, struct cs_error *err)
 	return rc;
 }
 
-/* Prints the entry of hash when its parent is prev (any parent when prev is
- * NULL); *connected says whether it was. main: the hash came from the
- * height index, so the read that would tell is spared (docs/benchmarks.md). */
+/* Prints the entry of hash. */
 static int
-print_entry(struct locator *l, const uint8_t hash[32], const uint8_t *prev, bool main, bool *connected,
-    struct cs_error *err)
+print_entry(struct locator *l, const uint8_t hash[32], struct cs_error *err)
 {
 	struct cs_entry e;
 	char *owned;
-	int rc;
+	int rc = cs_store_get_entry(&l->store, hash, &e, &owned, err);
 
-	if (main && (rc = cs_store_read_entry(&l->store, hash, &e, &owned, err)) == 0)
-		e.main = true;
-	else if (!main)
-		rc = cs_store_get_entry(&l->store, hash, &e, &owned, err);
 	if (rc != 0)
-		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store is corrupt: main chain entry missing")
-					    : rc;
-	*connected = prev == NULL || memcmp(e.prev, prev, 32) == 0;
-	if (*connected)
-		cs_write_entry(&l->out, &l->how, &e);
+		return rc;
+	cs_write_entry(&l->out, &l->how, &e);
 	cs_store_free(owned);
 	return 0;
 }
@@ -183,10 +173,12 @@ print_entry(struct locator *l, const uint8_t hash[32], const uint8_t *prev, bool
 static int
 answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *err)
 {
-	uint8_t hash[32], last[32];
+	struct cs_main_cursor cursor;
+	struct cs_entry e;
+	uint8_t last[32];
 	bool connected, have_last = false;
 	uint32_t height;
-	int rc;
+	int rc = 0;
 
 	if (l->count == 0) {
 		if (stop == NULL)
@@ -194,25 +186,30 @@ answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *er
 		/* Core answers the stop entry alone, on whatever branch it is. */
 		if ((rc = cs_store_has_entry(&l->store, stop, &connected, err)) != 0)
 			return rc;
-		return connected ? print_entry(l, stop, NULL, false, &connected, err) : not_found(l, stop, err);
+		return connected ? print_entry(l, stop, err) : not_found(l, stop, err);
 	}
 	if ((rc = cs_locator_fork_point(&l->store, (const uint8_t(*)[32])l->hashes, l->count, &height, err)) != 0)
 		return rc;
-	for (uint32_t n = 0; n < max && height < UINT32_MAX && !l->out.closed; n++) {
+	if (height == UINT32_MAX)
+		return 0;
+	cs_main_cursor_init(&cursor, &l->store, height + 1);
+	for (uint32_t n = 0; n < max && !l->out.closed; n++) {
 		if ((rc = cs_out_drain(&l->out, &l->store, false, err)) != 0 ||
-		    (rc = cs_store_acquire(&l->store, err)) != 0)
-			return rc;
-		rc = cs_store_get_main(&l->store, ++height, hash, err);
-		if (rc == CS_EX_NOTFOUND)
-			return 0;
-		if (rc != 0 || (rc = print_entry(l, hash, have_last ? last : NULL, true, &connected, err)) != 0)
-			return rc;
-		if (!connected || (stop != NULL && memcmp(hash, stop, 32) == 0))
+		    (rc = cs_store_acquire(&l->store, err)) != 0 ||
+		    (rc = cs_main_cursor_next(&cursor, &e, err)) != 0)
 			break;
-		memcpy(last, hash, 32);
+		/* A reorganisation while the store was let go: the answer ends
+		 * where it no longer connects. */
+		if (have_last && memcmp(e.prev, last, 32) != 0)
+			break;
+		cs_write_entry(&l->out, &l->how, &e);
+		if (stop != NULL && memcmp(e.hash, stop, 32) == 0)
+			break;
+		memcpy(last, e.hash, 32);
 		have_last = true;
 	}
-	return 0;
+	cs_main_cursor_close(&cursor);
+	return rc == CS_EX_NOTFOUND ? 0 : rc;
 }
 
 static void

@@ -25,6 +25,7 @@ struct cs_pending {
 	uint8_t prev[32];
 	uint8_t digest[32]; /* opaque: SHA-256d of the header */
 	uint32_t height;
+	uint32_t header_at;  /* Bitcoin: its header in im->headers */
 	struct cs_u256 chainwork, work;
 	bool used, has_body;
 	bool has_child;      /* a child of it is in the batch too */
@@ -135,6 +136,7 @@ cs_import_free(struct cs_import *im)
 	free(im->orphan_tails);
 	free(im->table);
 	free(im->value);
+	free(im->headers);
 	free(im->txids);
 	if (im->batch != NULL)
 		leveldb_writebatch_destroy(im->batch);
@@ -464,6 +466,26 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 	return NULL;
 }
 
+/* A copy of a Bitcoin header of the batch, for the height index if the
+ * entry ends on the main chain (switch_branch). */
+static int
+keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header, struct cs_error *err)
+{
+	if (im->headers_len + CS_HEADER_SIZE > im->headers_cap) {
+		size_t cap = im->headers_cap > 0 ? 2 * im->headers_cap : (size_t)BATCH_ENTRIES * CS_HEADER_SIZE;
+		uint8_t *grown = realloc(im->headers, cap);
+
+		if (grown == NULL)
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		im->headers = grown;
+		im->headers_cap = cap;
+	}
+	memcpy(im->headers + im->headers_len, header, CS_HEADER_SIZE);
+	p->header_at = (uint32_t)im->headers_len;
+	im->headers_len += CS_HEADER_SIZE;
+	return 0;
+}
+
 static int
 connect_entry(struct cs_import *im, const struct cs_record *rec, const struct derived *d, uint32_t parent_height,
     const struct cs_u256 *parent_work, struct cs_error *err)
@@ -497,6 +519,8 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	p->chainwork = e.chainwork;
 	p->work = e.work;
 	p->has_body = rec->has_body;
+	if (!im->store->meta.opaque && (rc = keep_header(im, p, rec->header, err)) != 0)
+		return rc;
 	/* The chain-tip markers ('X') are written at commit (put_tips). */
 	if ((parent = pending_find(im, e.prev)) != NULL) {
 		parent->has_child = true;
@@ -721,7 +745,7 @@ cs_import_batch_full(const struct cs_import *im)
 static int
 switch_branch(struct cs_import *im, struct cs_error *err)
 {
-	uint8_t cur[32], key[5], main_hash[32];
+	uint8_t cur[32], key[5], main_hash[32], value[CS_MAIN_VALUE_MAX];
 	uint32_t height = im->best_height;
 	int rc;
 
@@ -729,7 +753,8 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 	for (;;) {
 		struct cs_pending *p = pending_find(im, cur);
 		struct cs_entry e;
-		char *owned;
+		char *owned = NULL;
+		size_t vlen;
 
 		if (p == NULL) {
 			rc = cs_store_get_main(im->store, height, main_hash, err);
@@ -737,23 +762,21 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 				return rc;
 			if (rc == 0 && memcmp(main_hash, cur, 32) == 0)
 				break; /* the fork point: on the main chain already */
-		}
-		cs_store_height_key(key, height);
-		leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)cur, 32);
-		if (height == 0)
-			break;
-		if (p != NULL) {
-			memcpy(cur, p->prev, 32);
-		} else {
 			rc = cs_store_read_entry(im->store, cur, &e, &owned, err);
 			if (rc != 0)
 				return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR,
 								  "store '%s' is corrupt: broken parent link",
 								  im->store->dir)
 							    : rc;
-			memcpy(cur, e.prev, 32);
-			cs_store_free(owned);
 		}
+		vlen = cs_store_main_value(im->store, height, cur,
+		    p == NULL ? e.header : im->store->meta.opaque ? NULL : im->headers + p->header_at, value);
+		cs_store_height_key(key, height);
+		leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)value, vlen);
+		memcpy(cur, p != NULL ? p->prev : e.prev, 32);
+		cs_store_free(owned);
+		if (height == 0)
+			break;
 		height--;
 	}
 	/* A heavier but shorter branch: the old heights above it leave the
@@ -823,6 +846,7 @@ out:
 	}
 	memset(im->table, 0, im->table_cap * sizeof(*im->table));
 	im->count = im->bytes = im->ops = 0;
+	im->headers_len = 0;
 	/* Another writer may move the tip while we do not hold the store. */
 	im->tip_loaded = false;
 	return rc;

@@ -47,6 +47,9 @@ struct cs_import {
 	struct cs_orphan ***orphan_tails; /* each bucket's last link */
 	size_t orphan_buckets, orphan_count, orphan_bytes;
 	uint8_t *value;
+	/* the batch's Bitcoin headers, for the height index (pending header_at) */
+	uint8_t *headers;
+	size_t headers_len, headers_cap;
 	/* txids of the last body parsed, staged until its record is accepted */
 	uint8_t (*txids)[32];
 	size_t txid_count, txid_cap;

@@ -1270,6 +1270,42 @@ run_add(struct check *c, struct height_run *run, uint32_t h)
 	run->first = run->last = h;
 }
 
+/* Repair: the height index value of height, on the chain path (with its
+ * header when the store keeps them there, read from the entry). */
+static void
+put_height(struct check *c, uint32_t height, const uint32_t *path)
+{
+	const uint8_t *hash = c->hash[path[height]];
+	uint8_t key[33], value[CS_MAIN_VALUE_MAX];
+	struct cs_entry e;
+	size_t len;
+	char *stored;
+
+	cs_store_key(key, 'E', hash);
+	stored = get(c, key, sizeof(key), &len, "entry", hash);
+	cs_store_height_key(key, height);
+	if (stored != NULL && cs_store_decode_entry(c->s, hash, stored, len, &e) == 0 &&
+	    e.header_len == CS_HEADER_SIZE)
+		len = cs_store_main_value(c->s, height, hash, e.header, value);
+	else
+		len = cs_store_main_value(c->s, height, hash, NULL, value);
+	put(c, key, 5, value, len);
+	cs_store_free(stored);
+}
+
+/* A height index value that holds a header: the header, with the hash one
+ * height below as its prev, must hash to the value's hash. */
+static bool
+height_header_sound(struct check *c, uint32_t h, const uint32_t *path, const uint8_t *value)
+{
+	uint8_t header[CS_HEADER_SIZE], hash[32];
+
+	if (c->s->meta.opaque || h == 0)
+		return false;
+	cs_store_main_header(value, c->hash[path[h - 1]], header);
+	return cs_header_hash(header, hash) == 0 && memcmp(hash, value, 32) == 0;
+}
+
 /* The height index must be the chain from top back to the genesis. */
 static void
 check_heights(struct check *c, uint32_t top, uint32_t top_height)
@@ -1280,7 +1316,6 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 	leveldb_iterator_t *it;
 	const char *key;
 	size_t klen;
-	uint8_t hkey[5];
 
 	if (top != NONE) {
 		path = malloc(((size_t)top_height + 1) * sizeof(*path));
@@ -1317,30 +1352,28 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 		}
 		for (; next < h; next++) {
 			run_add(c, &missing, next);
-			if (c->repair) {
-				cs_store_height_key(hkey, next);
-				put(c, hkey, 5, c->hash[path[next]], 32);
-			}
+			if (c->repair)
+				put_height(c, next, path);
 		}
 		next = h + 1;
-		if (vlen != 32) {
+		if (vlen != 32 && vlen != CS_MAIN_VALUE_MAX) {
 			finding(c, "height index: height %u holds %zu bytes, not a hash", h, vlen);
 		} else if (memcmp(value, c->hash[path[h]], 32) != 0) {
 			finding(c, "height index: height %u names %s, but the chain from the tip has %s", h,
 			    hex_hash(a, (const uint8_t *)value), hex_hash(b, c->hash[path[h]]));
+		} else if (vlen == CS_MAIN_VALUE_MAX && !height_header_sound(c, h, path, (const uint8_t *)value)) {
+			finding(c, "height index: height %u holds a header that is not its entry's", h);
 		} else {
 			continue;
 		}
 		if (c->repair)
-			put(c, key, klen, c->hash[path[h]], 32);
+			put_height(c, h, path);
 	}
 	iterate_end(c, it, "height index");
 	for (; path != NULL && next <= top_height && !c->failed; next++) {
 		run_add(c, &missing, next);
-		if (c->repair) {
-			cs_store_height_key(hkey, next);
-			put(c, hkey, 5, c->hash[path[next]], 32);
-		}
+		if (c->repair)
+			put_height(c, next, path);
 		if (next == top_height)
 			break;
 	}

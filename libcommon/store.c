@@ -50,6 +50,28 @@ cs_store_height_key(uint8_t key[5], uint32_t height)
 	key[4] = (uint8_t)height;
 }
 
+/* The header without its prev: version (4), then merkle root, time, bits
+ * and nonce (44), after the hash. */
+size_t
+cs_store_main_value(const struct cs_store *s, uint32_t height, const uint8_t hash[32], const uint8_t *header,
+    uint8_t out[CS_MAIN_VALUE_MAX])
+{
+	memcpy(out, hash, 32);
+	if (s->schema < 2 || s->meta.opaque || height == 0 || header == NULL)
+		return 32;
+	memcpy(out + 32, header, 4);
+	memcpy(out + 36, header + 36, 44);
+	return CS_MAIN_VALUE_MAX;
+}
+
+void
+cs_store_main_header(const uint8_t *value, const uint8_t prev[32], uint8_t header[80])
+{
+	memcpy(header, value + 32, 4);
+	memcpy(header + 4, prev, 32);
+	memcpy(header + 36, value + 36, 44);
+}
+
 void
 cs_store_tx_key(uint8_t key[CS_TX_KEY_SIZE], const uint8_t txid[32], const uint8_t block[32])
 {
@@ -149,9 +171,13 @@ cs_store_acquire(struct cs_store *s, struct cs_error *err)
 	return 0;
 }
 
+static void cursor_drop(struct cs_main_cursor *c);
+
 void
 cs_store_release(struct cs_store *s)
 {
+	if (s->cursor != NULL)
+		cursor_drop(s->cursor);
 	if (s->db != NULL)
 		leveldb_close(s->db);
 	s->db = NULL;
@@ -251,7 +277,8 @@ meta_load(struct cs_store *s, struct cs_error *err)
 	if (rc != 0)
 		return rc;
 	schema[len] = '\0';
-	if (atoi(schema) > CS_SCHEMA_VERSION)
+	s->schema = atoi(schema);
+	if (s->schema > CS_SCHEMA_VERSION)
 		return cs_error_set(err, CS_EX_IOERR,
 		    "store '%s' has schema %s, newer than this chainstore knows (%d): upgrade chainstore", s->dir,
 		    schema, CS_SCHEMA_VERSION);
@@ -421,6 +448,7 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 		return rc;
 
 	s->meta = *meta;
+	s->schema = CS_SCHEMA_VERSION;
 	vlen = cs_store_encode_entry(s, genesis, value, sizeof(value));
 	if (vlen == 0)
 		return cs_error_set(err, CS_EX_DATAERR, "genesis header is too large");
@@ -530,12 +558,131 @@ cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct 
 	cs_store_height_key(key, height);
 	if ((rc = db_get(s, key, sizeof(key), &value, &vlen, err)) != 0)
 		return rc;
-	if (vlen != 32) {
+	if (vlen != 32 && vlen != CS_MAIN_VALUE_MAX) {
 		leveldb_free(value);
 		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: height index at %u", s->dir, height);
 	}
 	memcpy(hash, value, 32);
 	leveldb_free(value);
+	return 0;
+}
+
+void
+cs_main_cursor_init(struct cs_main_cursor *c, struct cs_store *s, uint32_t height)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->next = height;
+}
+
+/* Lets go of the iterator; what was returned last is kept. */
+static void
+cursor_drop(struct cs_main_cursor *c)
+{
+	if (c->it != NULL)
+		leveldb_iter_destroy(c->it);
+	c->it = NULL;
+	if (c->s->cursor == c)
+		c->s->cursor = NULL;
+}
+
+void
+cs_main_cursor_close(struct cs_main_cursor *c)
+{
+	cursor_drop(c);
+	cs_store_free(c->owned);
+	c->owned = NULL;
+}
+
+/* The height index value under the iterator when its key is height. */
+static const uint8_t *
+cursor_value(struct cs_main_cursor *c, uint32_t height, size_t *vlen)
+{
+	uint8_t want[5];
+	const char *key;
+	size_t klen;
+
+	if (!leveldb_iter_valid(c->it))
+		return NULL;
+	key = leveldb_iter_key(c->it, &klen);
+	cs_store_height_key(want, height);
+	if (klen != sizeof(want) || memcmp(key, want, sizeof(want)) != 0)
+		return NULL;
+	return (const uint8_t *)leveldb_iter_value(c->it, vlen);
+}
+
+/* Seeks to c->next, through the height below it: still the hash returned
+ * last, the chainwork carries on; another, the next entry is read whole. */
+static void
+cursor_seek(struct cs_main_cursor *c)
+{
+	const uint8_t *value;
+	uint8_t key[5];
+	size_t vlen;
+
+	c->it = leveldb_create_iterator(c->s->db, c->s->read);
+	c->s->cursor = c;
+	cs_store_height_key(key, c->next > 0 ? c->next - 1 : 0);
+	leveldb_iter_seek(c->it, (const char *)key, sizeof(key));
+	if (c->next == 0)
+		return;
+	value = cursor_value(c, c->next - 1, &vlen);
+	if (value == NULL || vlen < 32) {
+		c->have_last = c->have_work = false;
+		return;
+	}
+	if (!c->have_last || memcmp(c->last, value, 32) != 0)
+		c->have_work = false;
+	memcpy(c->last, value, 32);
+	c->have_last = true;
+	leveldb_iter_next(c->it);
+}
+
+int
+cs_main_cursor_next(struct cs_main_cursor *c, struct cs_entry *e, struct cs_error *err)
+{
+	const uint8_t *value;
+	uint8_t hash[32];
+	size_t vlen;
+	int rc;
+
+	cs_store_free(c->owned);
+	c->owned = NULL;
+	if (c->it == NULL)
+		cursor_seek(c);
+	if ((value = cursor_value(c, c->next, &vlen)) == NULL) {
+		char *lerr = NULL;
+
+		leveldb_iter_get_error(c->it, &lerr);
+		return lerr != NULL ? leveldb_failed(c->s, lerr, "cannot read store", err) : CS_EX_NOTFOUND;
+	}
+	if (vlen != 32 && vlen != CS_MAIN_VALUE_MAX)
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: height index at %u", c->s->dir, c->next);
+	memcpy(hash, value, 32);
+	if (vlen == CS_MAIN_VALUE_MAX && c->have_last && c->have_work && !c->s->meta.opaque) {
+		memset(e, 0, sizeof(*e));
+		memcpy(e->hash, hash, 32);
+		memcpy(e->prev, c->last, 32);
+		cs_store_main_header(value, c->last, c->header);
+		e->header = c->header;
+		e->header_len = CS_HEADER_SIZE;
+		e->height = c->next;
+		cs_store_header_work(c->s, c->header, &e->work);
+		cs_u256_add_saturate(&e->chainwork, &c->work, &e->work);
+	} else {
+		rc = cs_store_read_entry(c->s, hash, e, &c->owned, err);
+		if (rc != 0)
+			return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR,
+							  "store '%s' is corrupt: main chain entry missing at height %u",
+							  c->s->dir, c->next)
+						    : rc;
+	}
+	e->main = true;
+	memcpy(c->last, hash, 32);
+	c->work = e->chainwork;
+	c->have_last = c->have_work = true;
+	c->next++;
+	leveldb_iter_next(c->it);
 	return 0;
 }
 

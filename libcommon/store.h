@@ -5,7 +5,12 @@
  * Keys (all binary):
  *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip
  *   'E' hash[32]      entry: flags, height, chainwork, [prev, work], header
- *   'H' height[4 BE]  main-chain hash at that height
+ *   'H' height[4 BE]  main-chain hash at that height; from schema 2, in a
+ *                     Bitcoin store and above the genesis, followed by the
+ *                     header without its prev (version, merkle root, time,
+ *                     bits, nonce: 48 bytes), whose prev is the hash one
+ *                     height below: a run of main-chain headers is one
+ *                     sequential read, not a random read each
  *   'B' hash[32]      body (the block after its header)
  *   'X' hash[32]      chain tip: an entry without children
  *   'T' txid[32] block[32]  transaction index: position in that block's body
@@ -32,7 +37,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#define CS_SCHEMA_VERSION 1
+/* 1: the height index holds hashes only; 2: with headers (see above).
+ * Both are read; a schema-1 store is written as schema 1. */
+#define CS_SCHEMA_VERSION 2
+#define CS_MAIN_VALUE_MAX 80 /* hash and the header without its prev */
 
 struct cs_store_meta {
 	char network[32];        /* "mainnet", ..., "custom", "opaque" */
@@ -41,6 +49,8 @@ struct cs_store_meta {
 	struct cs_u256 pow_limit;
 	uint8_t magic[4];        /* blk*.dat magic; all zero when none */
 };
+
+struct cs_main_cursor;
 
 struct cs_store {
 	char dir[4096];
@@ -54,6 +64,8 @@ struct cs_store {
 	leveldb_readoptions_t *read;
 	leveldb_writeoptions_t *write_sync;
 	struct cs_store_meta meta;
+	int schema;
+	struct cs_main_cursor *cursor; /* the open one: released with the store */
 	struct timespec held_since;
 	struct cs_work_cache work_cache;
 };
@@ -110,6 +122,37 @@ int cs_store_get_tip_entry(struct cs_store *s, struct cs_entry *e, char **owned,
 /* Whether an entry exists (no value copy). */
 int cs_store_has_entry(struct cs_store *s, const uint8_t hash[32], bool *exists, struct cs_error *err);
 int cs_store_get_main(struct cs_store *s, uint32_t height, uint8_t hash[32], struct cs_error *err);
+
+/*
+ * Main-chain entries in height order, from the height index: one seek,
+ * then a sequential read, where reading each entry by its hash is a random
+ * read (a getheaders answer of 2000 entries touched some 100 tables of a
+ * 1,000,000-header store; docs/benchmarks.md). An entry whose header the
+ * index does not hold (schema 1, an opaque store, the genesis, the first
+ * of a run) is read whole by its hash; the others are rebuilt: prev from
+ * the index one height below, chainwork from the entry before. Rebuilt
+ * entries carry no stored flags (e->flags is 0): read the entry for them.
+ * The cursor holds a LevelDB iterator; releasing the store drops it, and
+ * the next call seeks again, checking that the entry before is still the
+ * one it returned (else the first entry after is read whole, and its prev
+ * tells the caller the chain has moved).
+ */
+struct cs_main_cursor {
+	struct cs_store *s;
+	leveldb_iterator_t *it;
+	uint32_t next;          /* the height the next call returns */
+	bool have_last, have_work;
+	uint8_t last[32];       /* the main-chain hash at next - 1 */
+	struct cs_u256 work;    /* and its chainwork, when have_work */
+	uint8_t header[80];
+	char *owned;
+};
+void cs_main_cursor_init(struct cs_main_cursor *c, struct cs_store *s, uint32_t height);
+/* The entry at c->next, then advances: 0; CS_EX_NOTFOUND above the tip.
+ * e->header is valid until the next call or the close. The store must be
+ * held. */
+int cs_main_cursor_next(struct cs_main_cursor *c, struct cs_entry *e, struct cs_error *err);
+void cs_main_cursor_close(struct cs_main_cursor *c);
 int cs_store_get_tip(struct cs_store *s, uint8_t hash[32], struct cs_error *err);
 /* Body of an entry: CS_EX_NOTFOUND when none is stored. */
 int cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size_t *len,
@@ -130,6 +173,14 @@ int cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 /* Writing: keys and values for a write batch, and the synced write. */
 void cs_store_key(uint8_t key[33], char prefix, const uint8_t hash[32]);
 void cs_store_height_key(uint8_t key[5], uint32_t height);
+/* The height index value of the main-chain entry hash at height with this
+ * header (NULL when not at hand: the hash alone is written), in out;
+ * returns its length: CS_MAIN_VALUE_MAX or 32 (schema 1, opaque, genesis). */
+size_t cs_store_main_value(const struct cs_store *s, uint32_t height, const uint8_t hash[32],
+    const uint8_t *header, uint8_t out[CS_MAIN_VALUE_MAX]);
+/* The header a CS_MAIN_VALUE_MAX-byte height index value holds, with prev
+ * (the hash one height below) put back. */
+void cs_store_main_header(const uint8_t *value, const uint8_t prev[32], uint8_t header[80]);
 /* Encodes e (flags, height, chainwork, [prev, work], header) into out;
  * returns the length, or 0 when cap is too small. */
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);

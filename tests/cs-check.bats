@@ -14,11 +14,6 @@ setup() {
 	common_setup
 }
 
-# hash_at N: display hash of mainnet header N, from the shipped file.
-hash_at() {
-	display_hash_of_hex "$(header_hex "$MAINNET" "$1")"
-}
-
 # cw_at N: the published chainwork at mainnet height N <= 10236: every
 # header has bits 1d00ffff, work 0x100010001 (tests/data/README.md).
 cw_at() {
@@ -195,6 +190,26 @@ cs-check: store '$CS_STORE' is corrupt: 3 problems found"
 	assert_json .hash "$(hash_at 100)
 $(hash_at 200)"
 	run -1 cs-poke get "$(printf '48%08x' 10237)"
+}
+
+@test "cs-check: height index: a kept header that is not its entry's; --repair writes it again" {
+	init_mainnet_10k
+	k=$(printf '48%08x' 300)
+	run -0 cs-poke get "$k"
+	good=$output
+	# the value is the hash (internal order) and the header without its
+	# prev: version, merkle root, time, bits, nonce (libcommon/store.h)
+	h=$(header_hex "$MAINNET" 300)
+	[ "$good" = "$(reverse_hex "$(hash_at 300)")${h:0:8}${h:72}" ]
+	# one nonce bit off
+	run -0 cs-poke put "$k" "${good:0:158}$(printf '%02x' $((0x${good:158:2} ^ 1)))"
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: height index: height 300 holds a header that is not its entry's
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
+	run -0 cs-check --repair -q
+	run -0 cs-poke get "$k"
+	assert_output "$good"
+	run -0 cs-check
 }
 
 @test "cs-check: chain tips: one lost, one too many, one for no entry" {

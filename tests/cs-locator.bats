@@ -42,11 +42,6 @@ reorg_store() {
 # block 1 of the btcd reorg chain (tests/data/mainnet/btcd_reorg/headers.csv)
 REORG_HASH_1=00000000ebe5ec3e94d8dfe18100e5c0f3b1955bc6107fbe24d95732b814551b
 
-# hash_at N: display hash of mainnet header N, from the shipped file.
-hash_at() {
-	display_hash_of_hex "$(header_hex "$MAINNET" "$1")"
-}
-
 # The loop of cs-locator(1)'s EXAMPLES, word for word: sync b.cs from a.cs
 # until the tip stops moving.
 sync_loop() {
@@ -329,4 +324,27 @@ main"
 	run -0 timeout 30 bash -c 'cs-locator --from "$1" | cs-locator --headers | cs-put -q; echo "${PIPESTATUS[*]}"' _ "$HASH_10000"
 	assert_output "0 0 0"
 	assert_equal "$(tip_field hash)" "$HASH_10236"
+}
+
+@test "cs-locator --headers: an answer let go of mid-way ends where a reorganisation broke it" {
+	# regtest main chain 0..20000, and a heavier branch forking at 11000
+	cs-genchain -n 20000 -f raw >main.bin
+	cs-genchain -n 20000 --fork-at 11000 --fork-len 10000 -f raw | tail -c 800000 >fork.bin
+	cs-init -q --network regtest
+	cs-put -q -f raw main.bin
+	locator=$(cs-get -n 12000 -f json | jq -r .hash)
+	# the answer (12001 on) fills the pipe and waits for its reader, letting
+	# go of the store; the branch lands meanwhile
+	{ echo "$locator" | cs-locator --headers --max 8000 -f hex | { sleep 2; cat; } >answer.hex; } 3>&- &
+	reader=$!
+	sleep 0.5
+	run -0 cs-put -q -f raw fork.bin
+	wait "$reader"
+	# what was answered is the old chain from 12001 on, without a gap, and it
+	# ends before the 8000 asked for: nothing of the new branch follows it
+	n=$(wc -l <answer.hex)
+	((n > 0 && n < 8000)) || fail "$n entries answered"
+	cmp <(xxd -r -p answer.hex) <(dd if=main.bin bs=80 skip=12000 count="$n" status=none) # height H is header H - 1
+	# and the store's main chain at 12001 is now the branch's
+	[ "$(cs-get -n 12001 -f hex)" = "$(dd if=fork.bin bs=80 skip=1000 count=1 status=none | xxd -p -c 80)" ]
 }

@@ -80,6 +80,11 @@ h = bytes.fromhex(sys.argv[1])
 print(hashlib.sha256(hashlib.sha256(h).digest()).digest()[::-1].hex())' "$1"
 }
 
+# hash_at N: display hash of mainnet header N, from the shipped file.
+hash_at() {
+	display_hash_of_hex "$(header_hex "$MAINNET" "$1")"
+}
+
 # reverse_hex HEX: display order <-> internal order of a hash.
 reverse_hex() {
 	"$PY" -c 'import sys; print(bytes.fromhex(sys.argv[1])[::-1].hex())' "$1"
