@@ -92,7 +92,7 @@ print_found(struct get *g, struct cs_entry *e, struct cs_error *err)
 }
 
 /* main: the hash came from the height index, so the entry is on the main
- * chain and the read that would tell is spared. */
+ * chain; that read is spared too when the format does not show it. */
 static int
 print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *err)
 {
@@ -102,10 +102,12 @@ print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *er
 
 	if ((rc = cs_store_acquire(&g->store, err)) != 0)
 		return rc;
-	if (main && (rc = cs_store_read_entry(&g->store, hash, &e, &owned, err)) == 0)
-		e.main = true;
-	else if (!main)
+	if (main || !cs_print_shows_status(&g->how)) {
+		if ((rc = cs_store_read_entry(&g->store, hash, &e, &owned, err)) == 0)
+			e.main = main;
+	} else {
 		rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
+	}
 	if (rc == CS_EX_NOTFOUND) {
 		cs_hash_to_display(hash, hex);
 		cs_warn(&g->cli, "'%s': not found", hex);

@@ -124,6 +124,20 @@ write_text(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 	cs_out_write(out, "\n", 1);
 }
 
+bool
+cs_print_shows_status(const struct cs_print *how)
+{
+	switch (how->format) {
+	case CS_FORMAT_CBOR:
+	case CS_FORMAT_JSON:
+		return !how->bare;
+	case CS_FORMAT_TEXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e)
 {

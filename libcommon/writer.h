@@ -25,6 +25,10 @@ struct cs_print {
 };
 
 void cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_entry *e);
+/* Whether an entry printed this way shows its status (main or fork): hex
+ * and raw print the header alone, and a bare record no status, so the
+ * read of the height index that tells can be spared. */
+bool cs_print_shows_status(const struct cs_print *how);
 
 /* A transaction found through the index (cs-get --tx). */
 struct cs_tx_found {
