@@ -4,7 +4,6 @@
 #include "hex.h"
 #include "sha256.h"
 
-#include <openssl/evp.h>
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -21,18 +20,6 @@ struct reader {
 	const uint8_t *data;
 	size_t len;
 	size_t pos;
-};
-
-/* Streaming SHA-256d, so that a segwit transaction's txid is hashed from
- * its pieces in place rather than copied out without its witness. */
-struct hasher {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
-};
-
-struct piece {
-	const uint8_t *data;
-	size_t len;
 };
 
 /* Bitcoin's merkle tree, one leaf at a time: inner[level] holds the
@@ -201,56 +188,20 @@ skip_witnesses(struct reader *r, uint32_t index, uint64_t inputs, struct cs_erro
 	return 0;
 }
 
-static int
-hasher_open(struct hasher *h)
-{
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	h->ctx = EVP_MD_CTX_new();
-	return h->md != NULL && h->ctx != NULL ? 0 : -1;
-}
-
-static void
-hasher_close(struct hasher *h)
-{
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
-}
-
-static int
-hasher_sha256d(struct hasher *h, const struct piece *pieces, size_t n, uint8_t out[32])
-{
-	uint8_t first[32];
-	unsigned int outlen = 0;
-
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (EVP_DigestUpdate(h->ctx, pieces[i].data, pieces[i].len) != 1)
-			return -1;
-	}
-	if (EVP_DigestFinal_ex(h->ctx, first, &outlen) != 1 || outlen != 32)
-		return -1;
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, first, sizeof(first)) != 1 ||
-	    EVP_DigestFinal_ex(h->ctx, out, &outlen) != 1 || outlen != 32)
-		return -1;
-	return 0;
-}
-
 /*
  * Parses one transaction as Core's UnserializeTransaction does: an empty
  * input list followed by a non-zero byte is the segwit marker and flag.
  * Fills tx (txid, offset, length).
  */
 static int
-parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *tx, uint8_t wtxid[32],
+parse_tx(struct reader *r, uint32_t index, struct cs_tx_ref *tx, uint8_t wtxid[32],
     bool *witness, struct cs_error *err)
 {
 	const uint8_t *data = r->data;
 	size_t start = r->pos, stripped_start, stripped_end, at;
 	uint64_t inputs, outputs;
 	uint8_t flag = 0;
-	struct piece pieces[3];
+	struct cs_piece pieces[3];
 	size_t npieces;
 
 	if (skip(r, 4) != 0)
@@ -290,20 +241,20 @@ parse_tx(struct reader *r, uint32_t index, struct hasher *h, struct cs_tx_ref *t
 		return bad_tx(err, r->pos, index, "truncated locktime");
 
 	if (flag == 1) {
-		pieces[0] = (struct piece){ data + start, 4 };
-		pieces[1] = (struct piece){ data + stripped_start, stripped_end - stripped_start };
-		pieces[2] = (struct piece){ data + r->pos - 4, 4 };
+		pieces[0] = (struct cs_piece){ data + start, 4 };
+		pieces[1] = (struct cs_piece){ data + stripped_start, stripped_end - stripped_start };
+		pieces[2] = (struct cs_piece){ data + r->pos - 4, 4 };
 		npieces = 3;
 	} else {
-		pieces[0] = (struct piece){ data + start, r->pos - start };
+		pieces[0] = (struct cs_piece){ data + start, r->pos - start };
 		npieces = 1;
 	}
-	if (hasher_sha256d(h, pieces, npieces, tx->txid) != 0)
+	if (cs_sha256d_pieces(pieces, npieces, tx->txid) != 0)
 		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash a transaction: libcrypto failed");
 	/* BIP141's wtxid hashes the whole serialisation, witness included */
 	*witness = flag == 1;
-	pieces[0] = (struct piece){ data + start, r->pos - start };
-	if (flag == 1 && hasher_sha256d(h, pieces, 1, wtxid) != 0)
+	pieces[0] = (struct cs_piece){ data + start, r->pos - start };
+	if (flag == 1 && cs_sha256d_pieces(pieces, 1, wtxid) != 0)
 		return cs_error_set(err, CS_EX_SOFTWARE, "cannot hash a transaction: libcrypto failed");
 	if (flag != 1)
 		memcpy(wtxid, tx->txid, 32);
@@ -442,7 +393,6 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
     uint32_t *ntx, cs_block_tx_fn fn, void *ctx, struct cs_error *err)
 {
 	struct reader r = { body, body_len, 0 };
-	struct hasher h = { NULL, NULL };
 	struct merkle m, witnesses;
 	struct witness_commitment wc = { NULL, NULL };
 	struct cs_tx_ref tx;
@@ -466,14 +416,10 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
 		    "body byte 0: %llu transactions cannot fit in the %zu bytes left",
 		    (unsigned long long)count, left(&r));
 
-	if (hasher_open(&h) != 0) {
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "cannot set up SHA-256: libcrypto failed");
-		goto out;
-	}
 	memset(&m, 0, sizeof(m));
 	memset(&witnesses, 0, sizeof(witnesses));
 	for (uint32_t i = 0; i < count; i++) {
-		if ((rc = parse_tx(&r, i, &h, &tx, wtxid, &witness, err)) != 0)
+		if ((rc = parse_tx(&r, i, &tx, wtxid, &witness, err)) != 0)
 			goto out;
 		any_witness = any_witness || witness;
 		if (i == 0) {
@@ -517,7 +463,6 @@ cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_root[3
 		*ntx = (uint32_t)count;
 	rc = 0;
 out:
-	hasher_close(&h);
 	return rc;
 }
 

@@ -172,25 +172,35 @@ bench_set() {
 	cs-get -s "$tmp/$set.store" -n 0 > /dev/null
 	: > "$tmp/$set.pt.cs"
 	: > "$tmp/$set.pt.sq"
+	: > "$tmp/$set.pt.v"
+	: > "$tmp/$set.pt.sv"
 	for i in $(seq 1 "$POINT_REPS"); do
 		h=$(sed -n "${i}p" "$tmp/$set.heights")
 		ms cs-get -s "$tmp/$set.store" -f hex -n "$h" >> "$tmp/$set.pt.cs"; echo >> "$tmp/$set.pt.cs"
 		ms sqlite3 "$tmp/$set.sqlite" "select hex(header) from headers where height = $h" >> "$tmp/$set.pt.sq"
 		echo >> "$tmp/$set.pt.sq"
+		# the process alone: start, version, exit
+		ms cs-get -V >> "$tmp/$set.pt.v"; echo >> "$tmp/$set.pt.v"
+		ms sqlite3 -version >> "$tmp/$set.pt.sv"; echo >> "$tmp/$set.pt.sv"
 	done
 	pt_cs=$(median < "$tmp/$set.pt.cs")
+	pt_v=$(median < "$tmp/$set.pt.v")
+	pt_sv=$(median < "$tmp/$set.pt.sv")
 	pt_sq=$(median < "$tmp/$set.pt.sq")
 
 	log "$set: $LOOKUPS keys through cs-get -"
 	: > "$tmp/$set.bk.hash"
+	: > "$tmp/$set.bk.cbor"
 	: > "$tmp/$set.bk.height"
 	: > "$tmp/$set.bk.floor"
 	for rep in 1 2 3; do
 		ms cs-get -s "$tmp/$set.store" -f raw - < "$tmp/$set.hashes" >> "$tmp/$set.bk.hash"; echo >> "$tmp/$set.bk.hash"
+		ms cs-get -s "$tmp/$set.store" -f cbor - < "$tmp/$set.hashes" >> "$tmp/$set.bk.cbor"; echo >> "$tmp/$set.bk.cbor"
 		ms cs-get -s "$tmp/$set.store" -f raw - < "$tmp/$set.heights" >> "$tmp/$set.bk.height"; echo >> "$tmp/$set.bk.height"
 		ms bench-floor -l "$tmp/$set.floor" "$tmp/$set.hashes" 2> /dev/null >> "$tmp/$set.bk.floor"; echo >> "$tmp/$set.bk.floor"
 	done
 	bk_hash=$(calc "$LOOKUPS / $(median < "$tmp/$set.bk.hash") * 1000" %.0f)
+	bk_cbor=$(calc "$LOOKUPS / $(median < "$tmp/$set.bk.cbor") * 1000" %.0f)
 	bk_height=$(calc "$LOOKUPS / $(median < "$tmp/$set.bk.height") * 1000" %.0f)
 	bk_floor=$(calc "$LOOKUPS / $(median < "$tmp/$set.bk.floor") * 1000" %.0f)
 
@@ -236,7 +246,9 @@ bench_set() {
 	row "point lookup by height, ms a process" "$(calc "$pt_cs" %.2f) (cs-get -n)" "" \
 	    "$(calc "$pt_sq" %.2f) (sqlite3 CLI)" "cs-get ≤ sqlite3"
 	row "cs-get ÷ sqlite3 (time)" "**$(calc "$pt_cs / $pt_sq" %.2f)×**" "" "" "≤ 1×"
+	row "of which the process alone (-V, -version), ms" "$(calc "$pt_v" %.2f)" "" "$(calc "$pt_sv" %.2f)" ""
 	row "$LOOKUPS hashes through cs-get -, keys/s" "**$bk_hash**" "$bk_floor (one Get a key)" "" "≥ 200,000/s"
+	row "$LOOKUPS hashes through cs-get -f cbor - (with main/fork), keys/s" "$bk_cbor" "" "" ""
 	row "$LOOKUPS heights through cs-get -, keys/s" "$bk_height" "" "" ""
 	row "cs-locator --headers ($((answered / 80)) headers), ms a process" "**$(calc "$loc" %.2f)**" "" "" "≤ 10 ms"
 	row "cs-backup vs cp -a" "$backup" "" "" "≤ 0.25×"
