@@ -217,6 +217,7 @@ main(int argc, char *argv[])
 	struct cs_error err;
 	int opt, rc = 0, i;
 
+	cs_leveldb_without_mmap(); /* before any store is opened (store.h) */
 	cs_cli_init(&p.cli, "cs-put", usage_text, CS_FORMATS_INPUT);
 	cs_cli_set_options(&p.cli, options_text);
 	p.cli.format = CS_FORMAT_CBOR;

@@ -12,7 +12,8 @@
  * the batch to that of libcommon/chain.c; the options below change them
  * for the tuning experiments recorded in docs/benchmarks.md.
  *
- * Like cs-put, it waits at the end for the compactions LevelDB has due
+ * Like cs-put, it reads tables without mmap, and at the end writes the
+ * memtable out and waits for the compactions LevelDB has due
  * (cs_store_settle), so that both leave the database in the same state.
  *
  * With -l it is the floor of `cs-get -`: FILE holds display-hex hashes, one
@@ -96,7 +97,8 @@ number(const char *text)
 int
 main(int argc, char *argv[])
 {
-	long batch_size = 10000, cache_mb = 16, bloom = 10, block_kb = 4, wbuf_mb = 2, file_mb = 2;
+	long batch_size = 10000, cache_mb = 16, bloom = 10, block_kb = 4, wbuf_mb = CS_WRITE_BUFFER >> 20,
+	     file_mb = CS_TABLE_SIZE >> 20;
 	int compression = leveldb_no_compression, opt;
 	leveldb_options_t *options;
 	leveldb_writeoptions_t *wo;
@@ -150,6 +152,9 @@ main(int argc, char *argv[])
 	if ((in = fopen(argv[optind + 1], "rb")) == NULL)
 		die(argv[optind + 1], strerror(errno));
 
+	/* as cs-put reads tables, and cs-get (store.h) */
+	if (!lookups)
+		cs_leveldb_without_mmap();
 	options = leveldb_options_create();
 	leveldb_options_set_create_if_missing(options, 1);
 	if (cache_mb > 0) {
@@ -210,6 +215,7 @@ main(int argc, char *argv[])
 		if (err != NULL)
 			die("write", err);
 	}
+	cs_leveldb_flush(db);
 	for (int waited = 0; cs_leveldb_compaction_due(db) && waited < 3000; waited++)
 		usleep(10000);
 	leveldb_writebatch_destroy(batch);

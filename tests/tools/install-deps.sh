@@ -13,7 +13,7 @@
 
 set -eu
 
-PACKAGES="libleveldb-dev libcbor-dev libjansson-dev libssl-dev pkg-config
+PACKAGES="libleveldb-dev libsnappy-dev g++ libcbor-dev libjansson-dev libssl-dev pkg-config
 bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client
 bash-completion zsh xxd jq valgrind"
 if [ "${1:-}" = bench ]; then
