@@ -53,7 +53,7 @@ timed() {
 	local name=$1 input=$2 tpid pid fd f pos t0 t1 k v sp done_pid st
 	shift 2
 	echo "0 0" > "$tmp/$name.samples"
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	/usr/bin/time -o "$tmp/time.out" -f '%M' "$@" 2> "$tmp/$name.err" &
 	tpid=$!
 	pid=
@@ -82,7 +82,7 @@ timed() {
 		done_pid=
 		wait -n -p done_pid "$tpid" "$sp" || st=$?
 		if [ "$done_pid" = "$tpid" ]; then
-			t1=$(now)
+			t1=$EPOCHREALTIME
 			kill "$sp" 2> /dev/null || true
 			wait "$sp" 2> /dev/null || true
 			break
@@ -122,10 +122,13 @@ import_round() {
 
 # ms CMD...: wall milliseconds of one run of CMD, output discarded.
 ms() {
-	local t0
-	t0=$(now)
+	local t0 t1
+	# $EPOCHREALTIME itself, not $(now): a command substitution forks a
+	# subshell, which the time would count (about a millisecond).
+	t0=$EPOCHREALTIME
 	"$@" > /dev/null || { log "failed: $*"; exit 70; }
-	calc "($(now) - $t0) * 1000" %.3f
+	t1=$EPOCHREALTIME
+	calc "($t1 - $t0) * 1000" %.3f
 }
 
 # Rows of the results table, appended to $tmp/table.
