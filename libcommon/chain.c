@@ -110,9 +110,8 @@ cs_import_init(struct cs_import *im, struct cs_store *s, struct cs_error *err)
 	im->orphan_buckets = ORPHAN_BUCKETS;
 	im->orphans = calloc(im->orphan_buckets, sizeof(*im->orphans));
 	im->orphan_tails = calloc(im->orphan_buckets, sizeof(*im->orphan_tails));
-	im->value = malloc(VALUE_MAX);
 	im->batch = leveldb_writebatch_create();
-	if (im->table == NULL || im->orphans == NULL || im->orphan_tails == NULL || im->value == NULL) {
+	if (im->table == NULL || im->orphans == NULL || im->orphan_tails == NULL) {
 		cs_import_free(im);
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	}
@@ -135,7 +134,8 @@ cs_import_free(struct cs_import *im)
 	free(im->orphans);
 	free(im->orphan_tails);
 	free(im->table);
-	free(im->value);
+	free(im->staged);
+	free(im->values);
 	free(im->headers);
 	free(im->txids);
 	if (im->batch != NULL)
@@ -287,16 +287,87 @@ check_claims(const struct cs_record *rec, uint32_t height, const struct cs_u256 
 	return 0;
 }
 
+/*
+ * Entry values wait for the commit, which puts them into the write batch
+ * in key order. LevelDB inserts a batch into its memtable, a skip list,
+ * one key after the other: hashes in order find their places next to the
+ * last one, in cache, where hashes in arrival order each search from the
+ * top. A quarter less CPU for the raw-LevelDB floor, a sixth less wall
+ * time (docs/benchmarks.md). An entry staged twice in a batch (its body
+ * arrived) keeps its order among its own values: the last one wins.
+ */
+struct cs_staged {
+	uint8_t hash[32];
+	uint32_t seq, off, len;
+};
+
+/* Room for one more value, taken before a record puts anything in the
+ * batch, so that nothing of it goes in unless all of it can. */
+static int
+stage_reserve(struct cs_import *im, struct cs_error *err)
+{
+	if (im->staged_count == im->staged_cap) {
+		size_t cap = im->staged_cap > 0 ? 2 * im->staged_cap : BATCH_ENTRIES + 1;
+		struct cs_staged *grown = realloc(im->staged, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		im->staged = grown;
+		im->staged_cap = cap;
+	}
+	if (im->values_len + VALUE_MAX > im->values_cap) {
+		size_t cap = im->values_cap > 0 ? 2 * im->values_cap : (size_t)BATCH_ENTRIES * 128 + VALUE_MAX;
+		uint8_t *grown = realloc(im->values, cap);
+
+		if (grown == NULL)
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		im->values = grown;
+		im->values_cap = cap;
+	}
+	return 0;
+}
+
+/* After stage_reserve. */
 static void
 put_entry(struct cs_import *im, const struct cs_entry *e)
 {
-	uint8_t key[33];
-	size_t len = cs_store_encode_entry(im->store, e, im->value, VALUE_MAX);
+	struct cs_staged *st = &im->staged[im->staged_count];
+	size_t len = cs_store_encode_entry(im->store, e, im->values + im->values_len, VALUE_MAX);
 
-	cs_store_key(key, 'E', e->hash);
-	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)im->value, len);
-	im->bytes += len + sizeof(key);
+	memcpy(st->hash, e->hash, 32);
+	st->seq = (uint32_t)im->staged_count++;
+	st->off = (uint32_t)im->values_len;
+	st->len = (uint32_t)len;
+	im->values_len += len;
+	im->bytes += len + 33;
 	im->ops++;
+}
+
+static int
+by_hash_then_seq(const void *a, const void *b)
+{
+	const struct cs_staged *x = a, *y = b;
+	int c = memcmp(x->hash, y->hash, 32);
+
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void
+stage_flush(struct cs_import *im)
+{
+	uint8_t key[33];
+
+	if (im->staged_count > 1)
+		qsort(im->staged, im->staged_count, sizeof(*im->staged), by_hash_then_seq);
+	for (size_t i = 0; i < im->staged_count; i++) {
+		const struct cs_staged *st = &im->staged[i];
+
+		cs_store_key(key, 'E', st->hash);
+		leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key),
+		    (const char *)im->values + st->off, st->len);
+	}
+	im->staged_count = 0;
+	im->values_len = 0;
 }
 
 /* The body and, in a Bitcoin store, its transactions' index entries. A
@@ -381,7 +452,7 @@ add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const s
 	e.flags = CS_ENTRY_HAS_BODY;
 	e.header = rec->header;
 	e.header_len = rec->header_len;
-	if ((rc = put_body(im, d->hash, rec, err)) != 0)
+	if ((rc = stage_reserve(im, err)) != 0 || (rc = put_body(im, d->hash, rec, err)) != 0)
 		return rc;
 	put_entry(im, &e);
 	pending->has_body = true;
@@ -404,7 +475,7 @@ add_stored_duplicate(struct cs_import *im, const struct cs_record *rec, const st
 		return 0;
 	}
 	e->flags = (e->flags | CS_ENTRY_HAS_BODY) & ~(unsigned)CS_ENTRY_PRUNED & ~(unsigned)CS_ENTRY_OPAQUE;
-	if ((rc = put_body(im, d->hash, rec, err)) != 0)
+	if ((rc = stage_reserve(im, err)) != 0 || (rc = put_body(im, d->hash, rec, err)) != 0)
 		return rc;
 	put_entry(im, e);
 	return 0;
@@ -466,10 +537,9 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 	return NULL;
 }
 
-/* A copy of a Bitcoin header of the batch, for the height index if the
- * entry ends on the main chain (switch_branch). */
+/* Room for one more Bitcoin header of the batch (as stage_reserve). */
 static int
-keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header, struct cs_error *err)
+headers_reserve(struct cs_import *im, struct cs_error *err)
 {
 	if (im->headers_len + CS_HEADER_SIZE > im->headers_cap) {
 		size_t cap = im->headers_cap > 0 ? 2 * im->headers_cap : (size_t)BATCH_ENTRIES * CS_HEADER_SIZE;
@@ -480,10 +550,17 @@ keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header, s
 		im->headers = grown;
 		im->headers_cap = cap;
 	}
+	return 0;
+}
+
+/* A copy of a Bitcoin header of the batch, for the height index if the
+ * entry ends on the main chain (switch_branch). After headers_reserve. */
+static void
+keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header)
+{
 	memcpy(im->headers + im->headers_len, header, CS_HEADER_SIZE);
 	p->header_at = (uint32_t)im->headers_len;
 	im->headers_len += CS_HEADER_SIZE;
-	return 0;
 }
 
 static int
@@ -507,11 +584,14 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	e.flags = rec->has_body ? CS_ENTRY_HAS_BODY : 0;
 	e.header = rec->header;
 	e.header_len = rec->header_len;
+	if ((rc = stage_reserve(im, err)) != 0 ||
+	    (!im->store->meta.opaque && (rc = headers_reserve(im, err)) != 0))
+		return rc;
+	if (2 * (im->count + 1) > im->table_cap && pending_grow(im) != 0)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	if (rec->has_body && (rc = put_body(im, e.hash, rec, err)) != 0)
 		return rc;
 	put_entry(im, &e);
-	if (2 * (im->count + 1) > im->table_cap && pending_grow(im) != 0)
-		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	p = pending_insert(im, e.hash);
 	memcpy(p->prev, e.prev, 32);
 	memcpy(p->digest, d->digest, 32);
@@ -519,8 +599,8 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	p->chainwork = e.chainwork;
 	p->work = e.work;
 	p->has_body = rec->has_body;
-	if (!im->store->meta.opaque && (rc = keep_header(im, p, rec->header, err)) != 0)
-		return rc;
+	if (!im->store->meta.opaque)
+		keep_header(im, p, rec->header);
 	/* The chain-tip markers ('X') are written at commit (put_tips). */
 	if ((parent = pending_find(im, e.prev)) != NULL) {
 		parent->has_child = true;
@@ -825,6 +905,7 @@ cs_import_commit(struct cs_import *im, struct cs_error *err)
 
 	if (im->ops == 0)
 		return 0;
+	stage_flush(im);
 	put_tips(im);
 	if (memcmp(im->best, im->tip, 32) != 0 && (rc = switch_branch(im, err)) != 0)
 		goto out;
@@ -847,6 +928,7 @@ out:
 	memset(im->table, 0, im->table_cap * sizeof(*im->table));
 	im->count = im->bytes = im->ops = 0;
 	im->headers_len = 0;
+	im->staged_count = im->values_len = 0;
 	/* Another writer may move the tip while we do not hold the store. */
 	im->tip_loaded = false;
 	return rc;

@@ -30,6 +30,8 @@ struct cs_import_stats {
 struct cs_pending;
 struct cs_orphan;
 
+struct cs_staged;
+
 struct cs_import {
 	struct cs_store *store;
 	leveldb_writebatch_t *batch;
@@ -46,7 +48,12 @@ struct cs_import {
 	struct cs_orphan **orphans;       /* buckets by parent, oldest first */
 	struct cs_orphan ***orphan_tails; /* each bucket's last link */
 	size_t orphan_buckets, orphan_count, orphan_bytes;
-	uint8_t *value;
+	/* the batch's entry values, put into the write batch at commit in
+	 * key order (chain.c stage_flush) */
+	struct cs_staged *staged;
+	size_t staged_count, staged_cap;
+	uint8_t *values;
+	size_t values_len, values_cap;
 	/* the batch's Bitcoin headers, for the height index (pending header_at) */
 	uint8_t *headers;
 	size_t headers_len, headers_cap;

@@ -692,3 +692,27 @@ open("bad.cbor", "wb").write(d)'
 	assert_json .hash "$TESTNET3_HASH_35141"
 	assert_json .chainwork "$TESTNET3_CW_35141"
 }
+
+@test "cs-put: a header, then its block in the same batch: the entry keeps the later value, with its body" {
+	# entry values are put into the write batch sorted by hash at commit
+	# (libcommon/chain.c); an entry given twice must keep its last one
+	cs-init -q
+	"$PY" -c 'import struct, sys
+headers = open(sys.argv[1], "rb").read()
+blk = open(sys.argv[2], "rb").read()
+for h in range(1, 256):
+    print(headers[80 * h:80 * h + 80].hex())
+i = 0
+while i < len(blk):
+    size = struct.unpack("<I", blk[i + 4:i + 8])[0]
+    print(blk[i + 8:i + 8 + size].hex()); i += 8 + size' "$MAINNET" "$BTCD_BLOCKS" >in.hex
+	run -0 --separate-stderr cs-put -f hex in.hex
+	assert_err_equal "cs-put: 510 read, 255 added, 255 bodies, 0 duplicate, 0 rejected; tip 255 $(hash_at 255)"
+	run -0 cs-check
+	run -0 cs-invariants
+	run -0 cs-stat -f json
+	assert_json .bodies 255
+	run -0 cs-get --body -n 170 -f hex
+	assert_equal "${output:0:160}" "$(header_hex "$MAINNET" 170)"
+	[ "${#output}" -gt 160 ]
+}
