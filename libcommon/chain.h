@@ -35,7 +35,10 @@ struct cs_staged;
 struct cs_import {
 	struct cs_store *store;
 	leveldb_writebatch_t *batch;
-	struct cs_pending *table;
+	/* the batch's entries, dense, and an open-addressing index of them:
+	 * slot i holds 1 + the entry's position, 0 when free */
+	struct cs_pending *pending;
+	uint32_t *slots;
 	size_t table_cap, count, bytes, ops;
 	bool tip_loaded;
 	uint8_t tip[32];
