@@ -16,7 +16,6 @@
 #define TABLE_SLOTS 32768 /* a power of two, over 2 * BATCH_ENTRIES */
 #define ORPHAN_BUCKETS 4096
 #define ORPHAN_BYTES_MAX (256u << 20)
-#define VALUE_MAX (37 + 64 + CS_OPAQUE_HEADER_MAX)
 
 /* An entry written in the batch being built: what its children need, and
  * in an opaque store what a later record of the same hash must repeat. */
@@ -339,8 +338,8 @@ stage_reserve(struct cs_import *im, struct cs_error *err)
 		im->staged = grown;
 		im->staged_cap = cap;
 	}
-	if (im->values_len + VALUE_MAX > im->values_cap) {
-		size_t cap = im->values_cap > 0 ? 2 * im->values_cap : (size_t)BATCH_ENTRIES * 128 + VALUE_MAX;
+	if (im->values_len + CS_ENTRY_VALUE_MAX > im->values_cap) {
+		size_t cap = im->values_cap > 0 ? 2 * im->values_cap : (size_t)BATCH_ENTRIES * 128 + CS_ENTRY_VALUE_MAX;
 		uint8_t *grown = realloc(im->values, cap);
 
 		if (grown == NULL)
@@ -356,7 +355,7 @@ static void
 put_entry(struct cs_import *im, const struct cs_entry *e)
 {
 	struct cs_staged *st = &im->staged[im->staged_count];
-	size_t len = cs_store_encode_entry(im->store, e, im->values + im->values_len, VALUE_MAX);
+	size_t len = cs_store_encode_entry(im->store, e, im->values + im->values_len, CS_ENTRY_VALUE_MAX);
 
 	memcpy(st->hash, e->hash, 32);
 	st->seq = (uint32_t)im->staged_count++;

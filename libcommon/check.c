@@ -16,7 +16,6 @@
 #define NONE UINT32_MAX
 #define BATCH_OPS 10000
 #define BATCH_BYTES (8u << 20)
-#define VALUE_MAX (37 + 64 + CS_OPAQUE_HEADER_MAX)
 #define CHECK_LINE_MAX 640
 
 /* What is known of each sound entry, one byte each. */
@@ -443,7 +442,7 @@ restore_genesis(struct check *c)
 		    hex_hash(hex, genesis), present ? "damaged" : "lost");
 		return;
 	}
-	len = cs_store_encode_entry(c->s, &e, c->value, VALUE_MAX);
+	len = cs_store_encode_entry(c->s, &e, c->value, CS_ENTRY_VALUE_MAX);
 	put(c, key, sizeof(key), c->value, len);
 	commit(c);
 	repaired(c, "wrote the genesis entry %s of %s again", hex_hash(hex, genesis), net->name);
@@ -991,7 +990,7 @@ derive(struct check *c, uint32_t i, bool genesis, uint32_t parent_height, const 
 		e.height = *height;
 		e.chainwork = *work;
 		e.flags = flags;
-		len = cs_store_encode_entry(c->s, &e, c->value, VALUE_MAX);
+		len = cs_store_encode_entry(c->s, &e, c->value, CS_ENTRY_VALUE_MAX);
 		put(c, key, sizeof(key), c->value, len);
 	}
 	cs_store_free(value);
@@ -1587,7 +1586,7 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 	c.get = leveldb_readoptions_create();
 	leveldb_readoptions_set_verify_checksums(c.get, 1);
 	c.batch = leveldb_writebatch_create();
-	c.value = malloc(VALUE_MAX);
+	c.value = malloc(CS_ENTRY_VALUE_MAX);
 	if (c.value == NULL)
 		out_of_memory(&c);
 

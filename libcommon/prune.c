@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #define BATCH_OPS 10000
-#define VALUE_MAX (37 + 64 + CS_OPAQUE_HEADER_MAX)
 /* A prefix with deletions in at most this many 1/256ths of its keys has
  * those compacted one by one (LevelDB rewrites only the table files that
  * overlap them); with more, the prefix is compacted whole. */
@@ -70,7 +69,7 @@ cs_prune_init(struct cs_prune *p, struct cs_store *s, struct cs_error *err)
 	memset(p, 0, sizeof(*p));
 	p->store = s;
 	p->batch = leveldb_writebatch_create();
-	p->value = malloc(VALUE_MAX);
+	p->value = malloc(CS_ENTRY_VALUE_MAX);
 	if (p->batch == NULL || p->value == NULL) {
 		cs_prune_free(p);
 		return out_of_memory(err);
@@ -553,7 +552,7 @@ cs_prune_drop_body(struct cs_prune *p, size_t i, bool *dropped, struct cs_error 
 	if (!had && !(e.flags & CS_ENTRY_HAS_BODY))
 		goto out;
 	e.flags = (e.flags & ~(unsigned)(CS_ENTRY_HAS_BODY | CS_ENTRY_OPAQUE)) | CS_ENTRY_PRUNED;
-	len = cs_store_encode_entry(p->store, &e, p->value, VALUE_MAX);
+	len = cs_store_encode_entry(p->store, &e, p->value, CS_ENTRY_VALUE_MAX);
 	cs_store_key(key, 'E', b->hash);
 	leveldb_writebatch_put(p->batch, (const char *)key, sizeof(key), (const char *)p->value, len);
 	touch(p, 'E', b->hash[0]);

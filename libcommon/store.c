@@ -18,7 +18,7 @@
 #define META_MAGIC "Mmagic"
 #define META_TIP "Mtip"
 
-#define ENTRY_FIXED 37 /* flags(1) height(4) chainwork(32) */
+#define ENTRY_PREFIX 5 /* flags(1) height(4), then the chainwork (store.h) */
 
 const char *
 cs_store_path(const char *option)
@@ -413,7 +413,7 @@ int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
 {
-	uint8_t key[33], hkey[5], limit[32], value[ENTRY_FIXED + 64 + CS_OPAQUE_HEADER_MAX];
+	uint8_t key[33], hkey[5], limit[32], value[CS_ENTRY_VALUE_MAX];
 	leveldb_writebatch_t *batch;
 	char schema[8];
 	size_t vlen;
@@ -478,12 +478,22 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	return rc;
 }
 
+/* Schema 1 keeps the chainwork in 32 bytes; schema 2 in a length byte
+ * and its big-endian bytes without leading zeros: a chain's chainwork is
+ * far below 2^256 (2^95 on mainnet, 2^21 on a million regtest headers),
+ * and the 20 to 28 bytes spared of every entry are bytes LevelDB's log,
+ * memtable and compactions no longer carry (docs/benchmarks.md). */
 size_t
 cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap)
 {
-	size_t need = ENTRY_FIXED + (s->meta.opaque ? 64 : 0) + e->header_len;
+	uint8_t chainwork[32];
+	size_t zeros = 0, need;
 	uint8_t *p = out;
 
+	cs_u256_to_be(&e->chainwork, chainwork);
+	while (s->schema >= 2 && zeros < 32 && chainwork[zeros] == 0)
+		zeros++;
+	need = ENTRY_PREFIX + (s->schema >= 2 ? 1 : 0) + 32 - zeros + (s->meta.opaque ? 64 : 0) + e->header_len;
 	if (need > cap)
 		return 0;
 	*p++ = (uint8_t)(e->flags | (s->meta.opaque ? CS_ENTRY_OPAQUE : 0));
@@ -491,8 +501,10 @@ cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_
 	*p++ = (uint8_t)(e->height >> 16);
 	*p++ = (uint8_t)(e->height >> 8);
 	*p++ = (uint8_t)e->height;
-	cs_u256_to_be(&e->chainwork, p);
-	p += 32;
+	if (s->schema >= 2)
+		*p++ = (uint8_t)(32 - zeros);
+	memcpy(p, chainwork + zeros, 32 - zeros);
+	p += 32 - zeros;
 	if (s->meta.opaque) {
 		memcpy(p, e->prev, 32);
 		cs_u256_to_be(&e->work, p + 32);
@@ -513,25 +525,32 @@ int
 cs_store_decode_entry(struct cs_store *s, const uint8_t hash[32], const char *value, size_t len,
     struct cs_entry *e)
 {
-	const uint8_t *p = (const uint8_t *)value;
-	size_t fixed;
+	const uint8_t *p = (const uint8_t *)value, *end = p + len;
+	uint8_t chainwork[32] = { 0 };
+	size_t n = 32;
 
 	memset(e, 0, sizeof(*e));
-	if (len < ENTRY_FIXED)
-		return -1;
-	fixed = ENTRY_FIXED + ((p[0] & CS_ENTRY_OPAQUE) ? 64 : 0);
-	if (len < fixed)
+	if (len < ENTRY_PREFIX + (s->schema >= 2 ? 1 : 0))
 		return -1;
 	memcpy(e->hash, hash, 32);
 	e->flags = p[0];
 	e->height = be32(p + 1);
-	cs_u256_from_be(&e->chainwork, p + 5);
-	e->header = p + fixed;
-	e->header_len = len - fixed;
+	p += ENTRY_PREFIX;
+	if (s->schema >= 2)
+		n = *p++;
+	if (n > 32 || (size_t)(end - p) < n + ((e->flags & CS_ENTRY_OPAQUE) ? 64 : 0))
+		return -1;
+	memcpy(chainwork + 32 - n, p, n);
+	cs_u256_from_be(&e->chainwork, chainwork);
+	p += n;
 	if (e->flags & CS_ENTRY_OPAQUE) {
-		memcpy(e->prev, p + ENTRY_FIXED, 32);
-		cs_u256_from_be(&e->work, p + ENTRY_FIXED + 32);
-	} else {
+		memcpy(e->prev, p, 32);
+		cs_u256_from_be(&e->work, p + 32);
+		p += 64;
+	}
+	e->header = p;
+	e->header_len = (size_t)(end - p);
+	if (!(e->flags & CS_ENTRY_OPAQUE)) {
 		if (e->header_len != CS_HEADER_SIZE)
 			return -1;
 		memcpy(e->prev, cs_header_prev(e->header), 32);
@@ -840,7 +859,7 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 		if (after != NULL && memcmp(key + 1, after, 32) == 0)
 			continue;
 		value = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (vlen < ENTRY_FIXED) {
+		if (vlen < ENTRY_PREFIX) {
 			rc = corrupt_entry(s, (const uint8_t *)key + 1, err);
 			break;
 		}

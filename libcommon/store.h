@@ -4,7 +4,10 @@
  *
  * Keys (all binary):
  *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip
- *   'E' hash[32]      entry: flags, height, chainwork, [prev, work], header
+ *   'E' hash[32]      entry: flags, height (4, BE), chainwork, [prev, work],
+ *                     header; the chainwork in 32 bytes (schema 1), or
+ *                     from schema 2 a length byte and its big-endian
+ *                     bytes without leading zeros
  *   'H' height[4 BE]  main-chain hash at that height; from schema 2, in a
  *                     Bitcoin store and above the genesis, followed by the
  *                     header without its prev (version, merkle root, time,
@@ -37,8 +40,9 @@
 #include <stdint.h>
 #include <time.h>
 
-/* 1: the height index holds hashes only; 2: with headers (see above).
- * Both are read; a schema-1 store is written as schema 1. */
+/* 1: the height index holds hashes only, entries a 32-byte chainwork;
+ * 2: with headers, and the chainwork without its leading zeros (see
+ * above). Both are read; a schema-1 store is written as schema 1. */
 #define CS_SCHEMA_VERSION 2
 #define CS_MAIN_VALUE_MAX 80 /* hash and the header without its prev */
 
@@ -183,6 +187,7 @@ size_t cs_store_main_value(const struct cs_store *s, uint32_t height, const uint
 void cs_store_main_header(const uint8_t *value, const uint8_t prev[32], uint8_t header[80]);
 /* Encodes e (flags, height, chainwork, [prev, work], header) into out;
  * returns the length, or 0 when cap is too small. */
+#define CS_ENTRY_VALUE_MAX (38 + 64 + CS_OPAQUE_HEADER_MAX)
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
 /* The transaction index: key 'T' txid block, value the position (BE). */
 #define CS_TX_KEY_SIZE 65

@@ -28,7 +28,8 @@ key() {
 
 # entry_edit HASH PYTHON: rewrites entry HASH's stored value with a python
 # statement on v, a bytearray: flags v[0], height v[1:5] (big-endian),
-# chainwork v[5:37], header v[37:].
+# the chainwork's length v[5] and its big-endian bytes v[6:6 + v[5]], then
+# the header (schema 2, libcommon/store.h).
 entry_edit() {
 	local k v
 	k=$(key 45 "$1")
@@ -116,9 +117,10 @@ cs-check: store '$CS_STORE' is sound"
 
 @test "cs-check: opaque store: chainwork damaged, found and repaired" {
 	opaque_store
-	# entry 3 (height 3): work 5 on 1+1+1 -> chainwork 8; the opaque layout
-	# puts prev and work between chainwork and header
-	entry_edit "$(printf '%064x' 3)" 'v[36] = 9'
+	# entry 3 (height 3): work 5 on 1+1+1 -> chainwork 8, one byte after
+	# its length; the opaque layout puts prev and work between chainwork
+	# and header
+	entry_edit "$(printf '%064x' 3)" 'assert v[5:7] == bytes([1, 8]); v[6] = 9'
 	run -74 --separate-stderr cs-check
 	assert_err_contains "cs-check: store '$CS_STORE' is corrupt: entry $(printf '%064x' 3): chainwork 9 does not match its parent's (expected 8)"
 	run -0 --separate-stderr cs-check --repair -q
@@ -147,7 +149,7 @@ cs-check: store '$CS_STORE' is sound"
 @test "cs-check: chainwork damaged at 5000: named; --repair restores the published value" {
 	init_mainnet_10k
 	h=$(hash_at 5000)
-	entry_edit "$h" 'v[5:37] = (12345).to_bytes(32, "big")'
+	entry_edit "$h" 'v[5:6 + v[5]] = bytes([2]) + (12345).to_bytes(2, "big")'
 	run -74 --separate-stderr cs-check
 	assert_output ''
 	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h: chainwork 3039 does not match its parent's (expected 138913891389)

@@ -97,16 +97,18 @@ for f in text_string_to_metric_families(open(sys.argv[1]).read()):
 
 @test "opaque cs-check: a chainwork changed by hand and a dangling prev are named, exit 74" {
 	shares_store
-	# the entry at main-chain height 50: flags(1) height(4) chainwork(32) prev(32) work(32) header
+	# the entry at main-chain height 50: flags(1) height(4), the chainwork's
+	# length n(1) and its n bytes, prev(32) work(32) header (store.h)
 	h=$(cs-get -n 50 -f json | jq -r .hash)
 	key=45$(reverse_hex "$h")
 	v=$(cs-poke get "$key")
-	run -0 cs-poke put "$key" "${v:0:10}$(printf '%064x' 12345)${v:74}"
+	at=$((12 + 2 * 16#${v:10:2})) # the prev, in hex digits
+	run -0 cs-poke put "$key" "${v:0:10}023039${v:at}"
 	run -74 --separate-stderr cs-check
 	assert_err_contains "entry $h"
-	assert_err_contains "chainwork"
+	assert_err_contains "chainwork 3039"
 	# the same entry pointing at a parent that is not stored
-	run -0 cs-poke put "$key" "${v:0:74}$(printf '%064x' 99)${v:138}"
+	run -0 cs-poke put "$key" "${v:0:at}$(printf '%064x' 99)${v:at + 64}"
 	run -74 --separate-stderr cs-check
 	assert_err_contains "entry $h"
 	# --repair brings the store back to sound (entries cut off are written out)

@@ -2,7 +2,8 @@
 # The store's schema (libcommon/store.h, cs(7) FILES). Schema 2 keeps each
 # main-chain header in the height index, without its prev (the hash one
 # height below), so that a run of main-chain entries (a getheaders answer,
-# cs-get --range) is one sequential read instead of a random read each.
+# cs-get --range) is one sequential read instead of a random read each,
+# and an entry's chainwork without its leading zeros.
 # Schema-1 stores, whose height index holds hashes only, are read and
 # written as they are; a newer schema is refused. Expected values are
 # computed here with python from the shipped files, never by the code.
@@ -51,7 +52,7 @@ answers() {
 	printf '%s\n' 0 1 5000 10236 | cs-get -s "$s" -f json -
 }
 
-@test "the height index holds each main-chain header without its prev; the genesis its hash alone" {
+@test "the height index holds each main-chain header without its prev; the genesis its hash alone; entries a short chainwork" {
 	init_mainnet_10k
 	run -0 cs-poke get "$MSCHEMA"
 	assert_output 32 # "2"
@@ -61,6 +62,10 @@ answers() {
 	assert_output "$(h_value "$MAINNET" 1)"
 	run -0 cs-poke get "$(hkey 10236)"
 	assert_output "$(h_value "$MAINNET" 10236)"
+	# an entry: flags, height, the chainwork's length and its bytes without
+	# leading zeros (10001 * 0x100010001 = 0x271127112711, 6 bytes), header
+	run -0 cs-poke get "45$(reverse_hex "$HASH_10000")"
+	assert_output "000000271006$(printf '%012x' $((10001 * 0x100010001)))$(header_hex "$MAINNET" 10000)"
 	# what is printed from them is the published data
 	run -0 cs-get -f json --range 9999..10000
 	assert_json .hash "$(hash_at 9999)
@@ -73,11 +78,20 @@ $(printf '%064x' $((10001 * 0x100010001)))"
 
 @test "a schema-1 store (hashes only) answers as schema 2 does, stays schema 1 when written, and checks" {
 	init_mainnet_10k new.cs
+	# a schema-1 store: its genesis entry with a 32-byte chainwork
 	cs-init -q -s old.cs
+	k=45$(reverse_hex "$GENESIS_MAINNET")
+	v=$(cs-poke -s old.cs get "$k")
+	run -0 cs-poke -s old.cs put "$k" "$("$PY" -c 'import sys
+v = bytes.fromhex(sys.argv[1]); n = v[5]
+print((v[:5] + bytes(32 - n) + v[6:6 + n] + v[6 + n:]).hex())' "$v")"
 	run -0 cs-poke -s old.cs put "$MSCHEMA" 31 # "1"
 	run -0 cs-put -q -s old.cs -f raw "$MAINNET"
 	run -0 cs-poke -s old.cs get "$(hkey 5000)"
 	assert_output "$(reverse_hex "$(hash_at 5000)")"
+	# and its entries keep the 32-byte chainwork
+	run -0 cs-poke -s old.cs get "45$(reverse_hex "$(hash_at 5000)")"
+	assert_output "0000001388$(printf '%064x' $((5001 * 0x100010001)))$(header_hex "$MAINNET" 5000)"
 	run -0 cs-poke -s old.cs get "$MSCHEMA"
 	assert_output 31
 	answers new.cs > new.out
