@@ -324,29 +324,42 @@ struct cs_staged {
 	uint32_t seq, off, len;
 };
 
+/* Room in buf for need elements of size bytes, its capacity *cap doubled
+ * from first: the buffer, moved or not, or NULL when out of memory (buf
+ * is left as it was). */
+static void *
+grow(void *buf, size_t *cap, size_t need, size_t first, size_t size)
+{
+	size_t n = *cap > 0 ? *cap : first;
+	void *grown;
+
+	if (need <= *cap)
+		return buf;
+	while (n < need)
+		n *= 2;
+	if ((grown = realloc(buf, n * size)) == NULL)
+		return NULL;
+	*cap = n;
+	return grown;
+}
+
 /* Room for one more value, taken before a record puts anything in the
  * batch, so that nothing of it goes in unless all of it can. */
 static int
 stage_reserve(struct cs_import *im, struct cs_error *err)
 {
-	if (im->staged_count == im->staged_cap) {
-		size_t cap = im->staged_cap > 0 ? 2 * im->staged_cap : BATCH_ENTRIES + 1;
-		struct cs_staged *grown = realloc(im->staged, cap * sizeof(*grown));
+	struct cs_staged *staged =
+	    grow(im->staged, &im->staged_cap, im->staged_count + 1, BATCH_ENTRIES + 1, sizeof(*staged));
+	uint8_t *values;
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		im->staged = grown;
-		im->staged_cap = cap;
-	}
-	if (im->values_len + CS_ENTRY_VALUE_MAX > im->values_cap) {
-		size_t cap = im->values_cap > 0 ? 2 * im->values_cap : (size_t)BATCH_ENTRIES * 128 + CS_ENTRY_VALUE_MAX;
-		uint8_t *grown = realloc(im->values, cap);
-
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		im->values = grown;
-		im->values_cap = cap;
-	}
+	if (staged == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	im->staged = staged;
+	values = grow(im->values, &im->values_cap, im->values_len + CS_ENTRY_VALUE_MAX,
+	    (size_t)BATCH_ENTRIES * 128 + CS_ENTRY_VALUE_MAX, 1);
+	if (values == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	im->values = values;
 	return 0;
 }
 
@@ -564,15 +577,12 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 static int
 headers_reserve(struct cs_import *im, struct cs_error *err)
 {
-	if (im->headers_len + CS_HEADER_SIZE > im->headers_cap) {
-		size_t cap = im->headers_cap > 0 ? 2 * im->headers_cap : (size_t)BATCH_ENTRIES * CS_HEADER_SIZE;
-		uint8_t *grown = realloc(im->headers, cap);
+	uint8_t *headers = grow(im->headers, &im->headers_cap, im->headers_len + CS_HEADER_SIZE,
+	    (size_t)BATCH_ENTRIES * CS_HEADER_SIZE, 1);
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		im->headers = grown;
-		im->headers_cap = cap;
-	}
+	if (headers == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	im->headers = headers;
 	return 0;
 }
 
