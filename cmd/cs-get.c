@@ -122,7 +122,7 @@ print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *er
 }
 
 static int
-print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error *err)
+print_height(struct get *g, uint32_t height, struct cs_error *err)
 {
 	uint8_t hash[32];
 	int rc;
@@ -131,8 +131,7 @@ print_height(struct get *g, uint32_t height, bool quiet_missing, struct cs_error
 		return rc;
 	rc = cs_store_get_main(&g->store, height, hash, err);
 	if (rc == CS_EX_NOTFOUND) {
-		if (!quiet_missing)
-			cs_warn(&g->cli, "height %u: not found", height);
+		cs_warn(&g->cli, "height %u: not found", height);
 		g->status = CS_EX_NOTFOUND;
 		return 0;
 	}
@@ -214,7 +213,7 @@ print_keys(struct get *g, struct cs_error *err)
 			rc = print_hash(g, key.hash, false, err);
 			break;
 		case CS_KEY_HEIGHT:
-			rc = print_height(g, (uint32_t)key.height, false, err);
+			rc = print_height(g, (uint32_t)key.height, err);
 			break;
 		case CS_KEY_LOCATOR:
 			for (size_t i = 0; i < key.count && rc == 0; i++)
@@ -426,7 +425,7 @@ main(int argc, char *argv[])
 		}
 	} else if (nheights > 0) {
 		for (size_t i = 0; i < nheights && rc == 0 && !g.out.closed; i++)
-			rc = print_height(&g, heights[i], false, &err);
+			rc = print_height(&g, heights[i], &err);
 	} else if (range) {
 		rc = print_range(&g, from, to, &err);
 	} else {
