@@ -17,15 +17,18 @@
 
 static const char usage_text[] =
     "[-qv] [-s DIR] [-w SECONDS] [--network NET]\n"
-    "[-qv] [-s DIR] [-w SECONDS] --genesis HEX [--pow-limit BITS]\n"
+    "[-qv] [-s DIR] [-w SECONDS] --genesis HEX [--pow-limit BITS] [--rules NET]\n"
     "[-qv] [-s DIR] [-w SECONDS] --opaque [-f cbor|json] < GENESIS";
 
-enum { OPT_GENESIS = 256, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT };
+enum { OPT_GENESIS = 256, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT, OPT_RULES };
 
 static const char options_text[] =
     "  --network NET         mainnet (default), testnet3, testnet4, signet or regtest\n"
     "  --genesis HEX         a custom chain from this 80-byte genesis header\n"
     "  --pow-limit BITS      with --genesis: the proof-of-work limit (compact, hex)\n"
+    "  --rules NET           with --genesis: Bitcoin Core's header rules of NET (mainnet,\n"
+    "                        testnet3, testnet4, signet, regtest) under the chain's own\n"
+    "                        limit; none (default): proof of work only\n"
     "  --opaque              an opaque chain; the genesis entry is read on stdin\n"
     "  -f, --format FORMAT   with --opaque: cbor (default) or json\n";
 
@@ -35,6 +38,7 @@ static const struct option long_options[] = {
 	{ "network", required_argument, NULL, OPT_NETWORK },
 	{ "opaque", no_argument, NULL, OPT_OPAQUE },
 	{ "pow-limit", required_argument, NULL, OPT_POW_LIMIT },
+	{ "rules", required_argument, NULL, OPT_RULES },
 	CS_COMMON_LONG_OPTIONS,
 };
 
@@ -84,7 +88,7 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 int
 main(int argc, char *argv[])
 {
-	const char *network = NULL, *genesis_hex = NULL, *pow_limit = NULL;
+	const char *network = NULL, *genesis_hex = NULL, *pow_limit = NULL, *rules = NULL;
 	const struct cs_network *net = NULL;
 	uint8_t header[CS_HEADER_SIZE], *owned = NULL;
 	struct cs_store_meta meta;
@@ -114,6 +118,9 @@ main(int argc, char *argv[])
 		case OPT_POW_LIMIT:
 			pow_limit = optarg;
 			break;
+		case OPT_RULES:
+			rules = optarg;
+			break;
 		default:
 			cs_cli_option(&cli, opt, optarg);
 			break;
@@ -125,6 +132,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&cli, "--network, --genesis and --opaque exclude each other");
 	if (pow_limit != NULL && genesis_hex == NULL)
 		cs_cli_usage_error(&cli, "--pow-limit goes with --genesis");
+	if (rules != NULL && genesis_hex == NULL)
+		cs_cli_usage_error(&cli, "--rules goes with --genesis (a built-in network has its own)");
 	if (network != NULL && (net = cs_network_find(network)) == NULL)
 		cs_cli_usage_error(&cli, "unknown network '%s'", network);
 
@@ -133,7 +142,7 @@ main(int argc, char *argv[])
 	if (opaque)
 		rc = opaque_genesis(cli.format, &reader, &meta, &genesis, &owned, &err);
 	else if (genesis_hex != NULL)
-		rc = cs_genesis_custom(genesis_hex, pow_limit, &meta, &genesis, header, &err);
+		rc = cs_genesis_custom(genesis_hex, pow_limit, rules, &meta, &genesis, header, &err);
 	else
 		rc = cs_genesis_network(net != NULL ? net : cs_network_find("mainnet"), &meta, &genesis, header, &err);
 	if (rc == CS_EX_USAGE)

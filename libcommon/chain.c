@@ -5,11 +5,13 @@
 #include "header.h"
 #include "hex.h"
 #include "pow.h"
+#include "rules.h"
 #include "sha256.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BATCH_ENTRIES 10000
 #define BATCH_BYTES (8u << 20)
@@ -26,6 +28,7 @@ struct cs_pending {
 	uint32_t height;
 	uint32_t header_at;  /* Bitcoin: its header in im->headers */
 	struct cs_u256 chainwork, work;
+	struct cs_rules_ctx ctx; /* Bitcoin store with header rules: its children's context */
 	bool has_body;
 	bool has_child;      /* a child of it is in the batch too */
 	bool parent_pending; /* its parent is in the batch too */
@@ -161,6 +164,7 @@ cs_import_free(struct cs_import *im)
 	free(im->values);
 	free(im->headers);
 	free(im->txids);
+	free(im->invalid);
 	if (im->batch != NULL)
 		leveldb_writebatch_destroy(im->batch);
 	memset(im, 0, sizeof(*im));
@@ -596,17 +600,190 @@ keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header)
 	im->headers_len += CS_HEADER_SIZE;
 }
 
+/* Whether the store checks Bitcoin Core's header rules. */
+static bool
+has_rules(const struct cs_import *im)
+{
+	return im->store->rules.enabled && !im->store->meta.opaque;
+}
+
+/*
+ * The rules context of a stored entry: the period values it keeps (a
+ * store written before them: found by walking to its period's first
+ * entry, at most an interval of reads), and the times of up to ten
+ * ancestors for the median, read by hash, ending at the store's first
+ * entry with the times its checkpoint gave.
+ */
+static int
+stored_context(struct cs_import *im, const struct cs_entry *e, struct cs_rules_ctx *ctx, struct cs_error *err)
+{
+	struct cs_store *s = im->store;
+	const struct cs_rules *r = &s->rules;
+	bool need_period = !e->has_context, need_walk = !e->has_context;
+	uint8_t hash[32];
+
+	if (memcmp(e->hash, s->meta.root, 32) == 0) {
+		cs_rules_ctx_root(r, s->meta.base_height, e->header, s->meta.root_times, s->meta.root_time_count, ctx);
+		return 0;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->height = e->height;
+	ctx->time = cs_le32(e->header + 68);
+	ctx->bits = cs_header_bits(e->header);
+	ctx->times[ctx->time_count++] = ctx->time;
+	if (e->has_context) {
+		ctx->period_time = e->period_time;
+		ctx->period_bits = e->period_bits;
+		ctx->walk_bits = e->walk_bits;
+	}
+	if (need_period && e->height % r->interval == 0) {
+		ctx->period_time = ctx->time;
+		ctx->period_bits = ctx->bits;
+		need_period = false;
+	}
+	if (need_walk && (e->height % r->interval == 0 || ctx->bits != r->pow_limit_bits)) {
+		ctx->walk_bits = ctx->bits;
+		need_walk = false;
+	}
+	memcpy(hash, e->prev, 32);
+	while (ctx->time_count < CS_RULES_MEDIAN_SPAN || need_period || need_walk) {
+		struct cs_entry a;
+		char *owned;
+		uint32_t time, bits;
+		bool root;
+		int rc = cs_store_read_entry(s, hash, &a, &owned, err);
+
+		if (rc != 0)
+			return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: broken parent link",
+							  s->dir)
+						    : rc;
+		time = cs_le32(a.header + 68);
+		bits = cs_header_bits(a.header);
+		if (ctx->time_count < CS_RULES_MEDIAN_SPAN)
+			ctx->times[ctx->time_count++] = time;
+		if (need_walk && (a.height % r->interval == 0 || bits != r->pow_limit_bits)) {
+			ctx->walk_bits = bits;
+			need_walk = false;
+		}
+		if (need_period && a.height % r->interval == 0) {
+			ctx->period_time = time;
+			ctx->period_bits = bits;
+			need_period = false;
+		}
+		root = memcmp(a.hash, s->meta.root, 32) == 0;
+		memcpy(hash, a.prev, 32);
+		cs_store_free(owned);
+		if (root) {
+			for (unsigned i = 0; i < s->meta.root_time_count && ctx->time_count < CS_RULES_MEDIAN_SPAN; i++)
+				ctx->times[ctx->time_count++] = s->meta.root_times[i];
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Headers this import rejected for good (not time-too-new): a child of
+ * one is rejected too, as Core's "bad-prevblk", not held as an orphan. */
+static bool
+invalid_has(const struct cs_import *im, const uint8_t hash[32])
+{
+	if (im->invalid_count == 0)
+		return false;
+	for (size_t i = cs_hash_slot(hash) & (im->invalid_cap - 1); im->invalid[i].used;
+	     i = (i + 1) & (im->invalid_cap - 1)) {
+		if (memcmp(im->invalid[i].hash, hash, 32) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+invalid_add(struct cs_import *im, const uint8_t hash[32])
+{
+	if (2 * (im->invalid_count + 1) > im->invalid_cap) {
+		size_t cap = im->invalid_cap ? 2 * im->invalid_cap : 64;
+		struct cs_invalid *old = im->invalid, *grown = calloc(cap, sizeof(*grown));
+
+		if (grown == NULL)
+			return; /* only the message for its children is lost */
+		im->invalid = grown;
+		for (size_t i = 0; i < im->invalid_cap; i++) {
+			if (old[i].used) {
+				size_t j = cs_hash_slot(old[i].hash) & (cap - 1);
+
+				while (grown[j].used)
+					j = (j + 1) & (cap - 1);
+				grown[j] = old[i];
+			}
+		}
+		free(old);
+		im->invalid_cap = cap;
+	}
+	if (invalid_has(im, hash))
+		return;
+	{
+		size_t i = cs_hash_slot(hash) & (im->invalid_cap - 1);
+
+		while (im->invalid[i].used)
+			i = (i + 1) & (im->invalid_cap - 1);
+		memcpy(im->invalid[i].hash, hash, 32);
+		im->invalid[i].used = true;
+		im->invalid_count++;
+	}
+}
+
+/* Core's explanation of each reject reason (its state.Invalid debug text). */
+static const char *
+rules_reason_text(const char *reason)
+{
+	if (strcmp(reason, "bad-diffbits") == 0)
+		return "incorrect proof of work";
+	if (strcmp(reason, "time-too-old") == 0)
+		return "block's timestamp is too early";
+	if (strcmp(reason, "time-timewarp-attack") == 0)
+		return "block's timestamp is too early on diff adjustment block";
+	if (strcmp(reason, "time-too-new") == 0)
+		return "block timestamp too far in the future; not stored, it may be offered again later";
+	return "rejected version";
+}
+
+/* Bitcoin Core's contextual header rules for a child of parent. */
+static int
+check_rules(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
+    const struct cs_rules_ctx *parent, struct cs_error *err)
+{
+	char reason[CS_RULES_REASON_MAX], why[160];
+	enum cs_rules_verdict v = cs_rules_check(&im->store->rules, parent, rec->header, (int64_t)time(NULL), reason);
+
+	if (v == CS_RULES_VALID)
+		return 0;
+	if (v == CS_RULES_INVALID)
+		invalid_add(im, d->hash);
+	snprintf(why, sizeof(why), "%s (%s):", reason, rules_reason_text(reason));
+	return reject(rec, err, why, d->hash);
+}
+
 static int
 connect_entry(struct cs_import *im, const struct cs_record *rec, const struct derived *d, uint32_t parent_height,
-    const struct cs_u256 *parent_work, struct cs_error *err)
+    const struct cs_u256 *parent_work, const struct cs_rules_ctx *parent_ctx, struct cs_error *err)
 {
 	struct cs_pending *p, *parent;
+	struct cs_rules_ctx ctx;
 	struct cs_entry e;
 	int rc, cmp;
 
 	memset(&e, 0, sizeof(e));
 	if (parent_height == UINT32_MAX)
 		return reject(rec, err, "height out of range", NULL);
+	if (has_rules(im)) {
+		if ((rc = check_rules(im, rec, d, parent_ctx, err)) != 0)
+			return rc;
+		cs_rules_ctx_child(&im->store->rules, parent_ctx, rec->header, &ctx);
+		e.has_context = true;
+		e.period_time = ctx.period_time;
+		e.period_bits = ctx.period_bits;
+		e.walk_bits = ctx.walk_bits;
+	}
 	memcpy(e.hash, d->hash, 32);
 	memcpy(e.prev, d->prev, 32);
 	e.height = parent_height + 1;
@@ -632,6 +809,8 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	p->chainwork = e.chainwork;
 	p->work = e.work;
 	p->has_body = rec->has_body;
+	if (has_rules(im))
+		p->ctx = ctx;
 	if (!im->store->meta.opaque)
 		keep_header(im, p, rec->header);
 	/* The chain-tip markers ('X') are written at commit (put_tips). */
@@ -677,7 +856,7 @@ connect_orphan(struct cs_import *im, struct cs_orphan *o, const struct cs_pendin
 	if (rc != CS_EX_NOTFOUND)
 		return rc;
 	*connected = true;
-	return connect_entry(im, &o->rec, &o->d, parent->height, &parent->chainwork, err);
+	return connect_entry(im, &o->rec, &o->d, parent->height, &parent->chainwork, &parent->ctx, err);
 }
 
 /* Connects the orphans that waited for hash, and theirs, depth first. An
@@ -729,7 +908,16 @@ struct stored_parent {
 	uint8_t hash[32];
 	uint32_t height;
 	struct cs_u256 chainwork;
+	struct cs_rules_ctx ctx;
 };
+
+/* The rules context of a stored parent, when the store has rules. */
+static int
+parent_context(struct cs_import *im, const struct cs_entry *e, struct cs_rules_ctx *ctx, struct cs_error *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	return has_rules(im) ? stored_context(im, e, ctx, err) : 0;
+}
 
 /*
  * Connects the orphans waiting for hash, an entry the store holds: another
@@ -738,8 +926,7 @@ struct stored_parent {
  * as a chain of them can be long); the others connect with theirs.
  */
 static int
-adopt_orphans(struct cs_import *im, const uint8_t hash[32], uint32_t height, const struct cs_u256 *chainwork,
-    struct cs_error *err)
+adopt_orphans(struct cs_import *im, const struct cs_entry *stored, struct cs_error *err)
 {
 	struct stored_parent *stack = malloc(sizeof(*stack)), *grown;
 	size_t depth = 0, cap = 1;
@@ -747,9 +934,13 @@ adopt_orphans(struct cs_import *im, const uint8_t hash[32], uint32_t height, con
 
 	if (stack == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-	memcpy(stack[0].hash, hash, 32);
-	stack[0].height = height;
-	stack[0].chainwork = *chainwork;
+	memcpy(stack[0].hash, stored->hash, 32);
+	stack[0].height = stored->height;
+	stack[0].chainwork = stored->chainwork;
+	if ((rc = parent_context(im, stored, &stack[0].ctx, err)) != 0) {
+		free(stack);
+		return rc;
+	}
 	depth = 1;
 	while (rc == 0 && depth > 0) {
 		struct stored_parent top = stack[--depth];
@@ -769,6 +960,8 @@ adopt_orphans(struct cs_import *im, const uint8_t hash[32], uint32_t height, con
 					else
 						stack = grown, cap *= 2;
 				}
+				if (rc == 0)
+					rc = parent_context(im, &e, &stack[depth].ctx, err);
 				if (rc == 0) {
 					memcpy(stack[depth].hash, o->d.hash, 32);
 					stack[depth].height = e.height;
@@ -777,7 +970,7 @@ adopt_orphans(struct cs_import *im, const uint8_t hash[32], uint32_t height, con
 				}
 				cs_store_free(owned);
 			} else if (rc == CS_EX_NOTFOUND) {
-				rc = connect_entry(im, &o->rec, &o->d, top.height, &top.chainwork, err);
+				rc = connect_entry(im, &o->rec, &o->d, top.height, &top.chainwork, &top.ctx, err);
 				if (rc == 0)
 					rc = connect_orphans(im, o->d.hash, err);
 			}
@@ -822,7 +1015,7 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 			rc = add_stored_duplicate(im, rec, &d, &stored, err);
 			/* Its children may have arrived before another writer stored it. */
 			if (rc == 0 && im->orphan_count > 0)
-				rc = adopt_orphans(im, d.hash, stored.height, &stored.chainwork, err);
+				rc = adopt_orphans(im, &stored, err);
 			cs_store_free(owned);
 			return rc;
 		}
@@ -831,14 +1024,22 @@ cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error
 	}
 
 	if (parent != NULL) {
-		rc = connect_entry(im, rec, &d, parent->height, &parent->chainwork, err);
+		rc = connect_entry(im, rec, &d, parent->height, &parent->chainwork, &parent->ctx, err);
 	} else {
+		struct cs_rules_ctx ctx;
+
 		rc = cs_store_read_entry(im->store, d.prev, &stored, &owned, err);
-		if (rc == CS_EX_NOTFOUND)
+		if (rc == CS_EX_NOTFOUND) {
+			if (invalid_has(im, d.prev)) {
+				invalid_add(im, d.hash);
+				return reject(rec, err, "bad-prevblk (its parent was rejected):", d.hash);
+			}
 			return hold_orphan(im, rec, &d, err);
+		}
 		if (rc != 0)
 			return rc;
-		rc = connect_entry(im, rec, &d, stored.height, &stored.chainwork, err);
+		if ((rc = parent_context(im, &stored, &ctx, err)) == 0)
+			rc = connect_entry(im, rec, &d, stored.height, &stored.chainwork, &ctx, err);
 		cs_store_free(owned);
 	}
 	if (rc != 0)

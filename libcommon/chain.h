@@ -32,6 +32,12 @@ struct cs_orphan;
 
 struct cs_staged;
 
+/* A hash in the import's set of rejected headers. */
+struct cs_invalid {
+	uint8_t hash[32];
+	bool used;
+};
+
 struct cs_import {
 	struct cs_store *store;
 	leveldb_writebatch_t *batch;
@@ -64,6 +70,9 @@ struct cs_import {
 	uint8_t (*txids)[32];
 	size_t txid_count, txid_cap;
 	uint8_t txids_of[32];
+	/* headers rejected by the rules, for their children (chain.c) */
+	struct cs_invalid *invalid;
+	size_t invalid_count, invalid_cap;
 	struct cs_import_stats stats;
 };
 

@@ -23,6 +23,7 @@
 #define CS_ENTRY_HAS_BODY 0x01
 #define CS_ENTRY_PRUNED 0x02  /* its body was stored once and pruned */
 #define CS_ENTRY_OPAQUE 0x04  /* prev and work are stored, not derived */
+#define CS_ENTRY_CONTEXT 0x08 /* the rules context follows the header (store.h) */
 
 struct cs_entry {
 	uint8_t hash[32];
@@ -32,6 +33,9 @@ struct cs_entry {
 	struct cs_u256 work;
 	unsigned flags;
 	bool main;            /* filled by the store: on the active chain */
+	/* The header rules' context (rules.h), when the entry carries it */
+	bool has_context;
+	uint32_t period_time, period_bits, walk_bits;
 	const uint8_t *header;
 	size_t header_len;
 	const uint8_t *body;  /* NULL unless asked for and stored */

@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "hex.h"
 #include "pow.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ bitcoin_genesis(const char *hex, const struct cs_u256 *pow_limit, struct cs_stor
 	e->header = header;
 	e->header_len = CS_HEADER_SIZE;
 	memcpy(meta->genesis, e->hash, 32);
+	memcpy(meta->root, e->hash, 32);
 	if (pow_limit != NULL)
 		meta->pow_limit = *pow_limit;
 	else
@@ -44,20 +46,28 @@ cs_genesis_network(const struct cs_network *net, struct cs_store_meta *meta, str
 
 	memset(meta, 0, sizeof(*meta));
 	snprintf(meta->network, sizeof(meta->network), "%s", net->name);
+	snprintf(meta->rules, sizeof(meta->rules), "%s", net->name);
 	memcpy(meta->magic, net->magic, 4);
 	cs_u256_from_hex(&limit, net->pow_limit_hex);
 	return bitcoin_genesis(net->genesis_hex, &limit, meta, e, header, err);
 }
 
 int
-cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, struct cs_store_meta *meta,
+cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, const char *rules, struct cs_store_meta *meta,
     struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err)
 {
 	struct cs_u256 limit;
+	struct cs_rules r;
 	bool negative, overflow;
 
 	memset(meta, 0, sizeof(*meta));
 	snprintf(meta->network, sizeof(meta->network), "custom");
+	if (rules == NULL)
+		rules = "none";
+	if (cs_rules_find(rules, &r) != 0)
+		return cs_error_set(err, CS_EX_USAGE, "unknown rules '%s' (mainnet, testnet3, testnet4, signet, regtest or none)",
+		    rules);
+	snprintf(meta->rules, sizeof(meta->rules), "%s", r.name);
 	if (pow_limit_bits == NULL)
 		return bitcoin_genesis(header_hex, NULL, meta, e, header, err);
 	{
@@ -82,8 +92,10 @@ cs_genesis_opaque(const struct cs_record *rec, struct cs_store_meta *meta, struc
 	memset(meta, 0, sizeof(*meta));
 	memset(e, 0, sizeof(*e));
 	snprintf(meta->network, sizeof(meta->network), "opaque");
+	snprintf(meta->rules, sizeof(meta->rules), "none");
 	meta->opaque = true;
 	memcpy(meta->genesis, rec->hash, 32);
+	memcpy(meta->root, rec->hash, 32);
 	memcpy(e->hash, rec->hash, 32);
 	if (rec->has_prev)
 		memcpy(e->prev, rec->prev, 32);

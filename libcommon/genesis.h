@@ -17,8 +17,10 @@
 
 int cs_genesis_network(const struct cs_network *net, struct cs_store_meta *meta, struct cs_entry *e,
     uint8_t header[CS_HEADER_SIZE], struct cs_error *err);
-/* pow_limit_bits: compact bits in hex, or NULL for the genesis's own target. */
-int cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, struct cs_store_meta *meta,
+/* pow_limit_bits: compact bits in hex, or NULL for the genesis's own target;
+ * rules: a built-in network's header rules, or NULL (or "none") for proof
+ * of work only. */
+int cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, const char *rules, struct cs_store_meta *meta,
     struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err);
 int cs_genesis_opaque(const struct cs_record *rec, struct cs_store_meta *meta, struct cs_entry *e,
     struct cs_error *err);

@@ -93,3 +93,48 @@ cs_work_cache_get(struct cs_work_cache *cache, uint32_t bits)
 	}
 	return &cache->work[slot];
 }
+
+/* The bit length of a (0 for 0). */
+static unsigned
+bit_length(const struct cs_u256 *a)
+{
+	for (int i = 3; i >= 0; i--) {
+		if (a->limb[i] != 0)
+			return (unsigned)(64 * i + 64 - __builtin_clzll(a->limb[i]));
+	}
+	return 0;
+}
+
+/* The low 64 bits of a >> shift (shift < 256). */
+static uint64_t
+low64_shifted(const struct cs_u256 *a, unsigned shift)
+{
+	unsigned limb = shift / 64, bit = shift % 64;
+	uint64_t v = a->limb[limb] >> bit;
+
+	if (bit != 0 && limb + 1 < 4)
+		v |= a->limb[limb + 1] << (64 - bit);
+	return v;
+}
+
+uint32_t
+cs_compact_encode(const struct cs_u256 *target, bool negative)
+{
+	unsigned size = (bit_length(target) + 7) / 8;
+	uint32_t compact;
+
+	if (size <= 3)
+		compact = (uint32_t)(target->limb[0] << (8 * (3 - size)));
+	else
+		compact = (uint32_t)low64_shifted(target, 8 * (size - 3));
+	/* The 0x00800000 bit is the sign: a mantissa that has it set is
+	 * divided by 256 and the exponent raised. */
+	if (compact & 0x00800000) {
+		compact >>= 8;
+		size++;
+	}
+	compact |= (uint32_t)size << 24;
+	if (negative && (compact & 0x007fffff) != 0)
+		compact |= 0x00800000;
+	return compact;
+}

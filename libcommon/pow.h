@@ -14,6 +14,10 @@
 /* Decodes bits into target, setting *negative and *overflow as Core does. */
 void cs_compact_decode(uint32_t bits, struct cs_u256 *target, bool *negative, bool *overflow);
 
+/* arith_uint256::GetCompact(negative): the compact bits of target, the
+ * sign bit set when negative and the mantissa is not zero. */
+uint32_t cs_compact_encode(const struct cs_u256 *target, bool negative);
+
 /* floor(2^256 / (target + 1)); 0 for a negative, overflowing or zero target. */
 void cs_work_from_bits(uint32_t bits, struct cs_u256 *work);
 

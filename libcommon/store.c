@@ -17,6 +17,9 @@
 #define META_POW_LIMIT "Mpowlimit"
 #define META_MAGIC "Mmagic"
 #define META_TIP "Mtip"
+#define META_RULES "Mrules"
+#define META_CHECKPOINT "Mcheckpoint"
+#define CONTEXT_SIZE 12 /* period time, period bits, walk bits (store.h) */
 
 #define ENTRY_PREFIX 5 /* flags(1) height(4), then the chainwork (store.h) */
 
@@ -57,7 +60,7 @@ cs_store_main_value(const struct cs_store *s, uint32_t height, const uint8_t has
     uint8_t out[CS_MAIN_VALUE_MAX])
 {
 	memcpy(out, hash, 32);
-	if (s->schema < 2 || s->meta.opaque || height == 0 || header == NULL)
+	if (s->schema < 2 || s->meta.opaque || height == s->meta.base_height || header == NULL)
 		return 32;
 	memcpy(out + 32, header, 4);
 	memcpy(out + 36, header + 36, 44);
@@ -93,6 +96,15 @@ static uint32_t
 be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 static int
@@ -263,6 +275,48 @@ meta_get(struct cs_store *s, const char *name, void *out, size_t size, size_t *l
 	return 0;
 }
 
+/* The rules and the checkpoint: schema 3 says them; a store made before
+ * keeps its network's rules (a custom chain none), and starts at its
+ * genesis. */
+static int
+meta_load_rules(struct cs_store *s, struct cs_error *err)
+{
+	char rules[sizeof(s->meta.rules)] = "";
+	uint8_t point[32 + 4 + 4 * 10];
+	size_t len = 0;
+	int rc;
+
+	rc = meta_get(s, META_RULES, rules, sizeof(rules) - 1, &len, err);
+	if (rc != 0 && rc != CS_EX_NOTFOUND)
+		return rc;
+	rules[rc == 0 ? len : 0] = '\0';
+	if (cs_rules_find(rc == 0 ? rules : s->meta.opaque ? "none" : s->meta.network, &s->rules) != 0) {
+		if (rc == 0)
+			return cs_error_set(err, CS_EX_IOERR, "store '%s' has rules '%s', unknown to this chainstore", s->dir,
+			    rules);
+		cs_rules_find("none", &s->rules);
+	}
+	if (s->rules.enabled)
+		cs_rules_set_limit(&s->rules, &s->meta.pow_limit);
+	snprintf(s->meta.rules, sizeof(s->meta.rules), "%s", s->rules.name);
+
+	memcpy(s->meta.root, s->meta.genesis, 32);
+	rc = meta_get(s, META_CHECKPOINT, point, sizeof(point), &len, err);
+	if (rc == CS_EX_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (len < 36 || (len - 36) % 4 != 0)
+		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: meta 'checkpoint' is %zu bytes", s->dir,
+		    len);
+	memcpy(s->meta.root, point, 32);
+	s->meta.base_height = be32(point + 32);
+	s->meta.root_time_count = (unsigned)((len - 36) / 4);
+	for (unsigned i = 0; i < s->meta.root_time_count; i++)
+		s->meta.root_times[i] = be32(point + 36 + 4 * i);
+	return 0;
+}
+
 /* Loads the meta records; CS_EX_NOINPUT when the store was never
  * initialised (no schema record). */
 static int
@@ -294,7 +348,7 @@ meta_load(struct cs_store *s, struct cs_error *err)
 	snprintf(s->meta.network, sizeof(s->meta.network), "%s", network);
 	s->meta.opaque = strcmp(network, "opaque") == 0;
 	cs_u256_from_be(&s->meta.pow_limit, limit);
-	return 0;
+	return meta_load_rules(s, err);
 }
 
 static int
@@ -414,6 +468,7 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
 {
 	uint8_t key[33], hkey[5], limit[32], value[CS_ENTRY_VALUE_MAX];
+	struct cs_entry first;
 	leveldb_writebatch_t *batch;
 	char schema[8];
 	size_t vlen;
@@ -444,6 +499,17 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 			cs_hash_to_display(meta->genesis, want);
 			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store of genesis %s, not %s", dir, have, want);
 		}
+		if (strcmp(s->meta.rules, meta->rules) != 0)
+			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store with %s rules, not %s", dir, s->meta.rules,
+			    meta->rules);
+		if (memcmp(s->meta.root, meta->root, 32) != 0 || s->meta.base_height != meta->base_height) {
+			char have[CS_HASH_HEX], want[CS_HASH_HEX];
+
+			cs_hash_to_display(s->meta.root, have);
+			cs_hash_to_display(meta->root, want);
+			return cs_error_set(err, CS_EX_DATAERR, "'%s' starts at %s (height %u), not %s (height %u)", dir, have,
+			    s->meta.base_height, want, meta->base_height);
+		}
 		return meta->opaque ? same_genesis(s, genesis, err) : 0;
 	}
 	if (rc != CS_EX_NOINPUT)
@@ -451,7 +517,22 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 
 	s->meta = *meta;
 	s->schema = CS_SCHEMA_VERSION;
-	vlen = cs_store_encode_entry(s, genesis, value, sizeof(value));
+	if (cs_rules_find(meta->rules, &s->rules) != 0)
+		return cs_error_set(err, CS_EX_USAGE, "unknown rules '%s'", meta->rules);
+	if (s->rules.enabled)
+		cs_rules_set_limit(&s->rules, &meta->pow_limit);
+	first = *genesis;
+	if (s->rules.enabled && !meta->opaque) {
+		struct cs_rules_ctx ctx;
+
+		cs_rules_ctx_root(&s->rules, meta->base_height, genesis->header, meta->root_times, meta->root_time_count,
+		    &ctx);
+		first.has_context = true;
+		first.period_time = ctx.period_time;
+		first.period_bits = ctx.period_bits;
+		first.walk_bits = ctx.walk_bits;
+	}
+	vlen = cs_store_encode_entry(s, &first, value, sizeof(value));
 	if (vlen == 0)
 		return cs_error_set(err, CS_EX_DATAERR, "genesis header is too large");
 	batch = leveldb_writebatch_create();
@@ -463,9 +544,19 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	batch_meta(batch, META_POW_LIMIT, limit, 32);
 	batch_meta(batch, META_MAGIC, meta->magic, 4);
 	batch_meta(batch, META_TIP, genesis->hash, 32);
+	batch_meta(batch, META_RULES, meta->rules, strlen(meta->rules));
+	if (meta->base_height > 0 || memcmp(meta->root, meta->genesis, 32) != 0) {
+		uint8_t point[32 + 4 + 4 * 10];
+
+		memcpy(point, meta->root, 32);
+		put_be32(point + 32, meta->base_height);
+		for (unsigned i = 0; i < meta->root_time_count; i++)
+			put_be32(point + 36 + 4 * i, meta->root_times[i]);
+		batch_meta(batch, META_CHECKPOINT, point, 36 + 4 * meta->root_time_count);
+	}
 	cs_store_key(key, 'E', genesis->hash);
 	leveldb_writebatch_put(batch, (char *)key, 33, (char *)value, vlen);
-	cs_store_height_key(hkey, 0);
+	cs_store_height_key(hkey, meta->base_height);
 	leveldb_writebatch_put(batch, (char *)hkey, 5, (const char *)genesis->hash, 32);
 	cs_store_key(key, 'X', genesis->hash);
 	leveldb_writebatch_put(batch, (char *)key, 33, "", 0);
@@ -493,10 +584,13 @@ cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_
 	cs_u256_to_be(&e->chainwork, chainwork);
 	while (s->schema >= 2 && zeros < 32 && chainwork[zeros] == 0)
 		zeros++;
-	need = ENTRY_PREFIX + (s->schema >= 2 ? 1 : 0) + 32 - zeros + (s->meta.opaque ? 64 : 0) + e->header_len;
+	bool context = e->has_context && s->schema >= 3 && !s->meta.opaque;
+
+	need = ENTRY_PREFIX + (s->schema >= 2 ? 1 : 0) + 32 - zeros + (s->meta.opaque ? 64 : 0) + e->header_len +
+	    (context ? CONTEXT_SIZE : 0);
 	if (need > cap)
 		return 0;
-	*p++ = (uint8_t)(e->flags | (s->meta.opaque ? CS_ENTRY_OPAQUE : 0));
+	*p++ = (uint8_t)(e->flags | (s->meta.opaque ? CS_ENTRY_OPAQUE : 0) | (context ? CS_ENTRY_CONTEXT : 0));
 	*p++ = (uint8_t)(e->height >> 24);
 	*p++ = (uint8_t)(e->height >> 16);
 	*p++ = (uint8_t)(e->height >> 8);
@@ -511,6 +605,12 @@ cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_
 		p += 64;
 	}
 	memcpy(p, e->header, e->header_len);
+	if (context) {
+		p += e->header_len;
+		put_be32(p, e->period_time);
+		put_be32(p + 4, e->period_bits);
+		put_be32(p + 8, e->walk_bits);
+	}
 	return need;
 }
 
@@ -547,6 +647,16 @@ cs_store_decode_entry(struct cs_store *s, const uint8_t hash[32], const char *va
 		memcpy(e->prev, p, 32);
 		cs_u256_from_be(&e->work, p + 32);
 		p += 64;
+	}
+	if ((e->flags & CS_ENTRY_CONTEXT) && !(e->flags & CS_ENTRY_OPAQUE)) {
+		if ((size_t)(end - p) < CONTEXT_SIZE)
+			return -1;
+		end -= CONTEXT_SIZE;
+		e->has_context = true;
+		e->period_time = be32(end);
+		e->period_bits = be32(end + 4);
+		e->walk_bits = be32(end + 8);
+		e->flags &= ~(unsigned)CS_ENTRY_CONTEXT;
 	}
 	e->header = p;
 	e->header_len = (size_t)(end - p);

@@ -3,11 +3,17 @@
  * database DIR/db, with the network it was made for.
  *
  * Keys (all binary):
- *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip
+ *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip,
+ *                     rules (schema 3; before: the network's own), checkpoint
+ *                     (a store that starts at one: its hash, height (4 BE),
+ *                     and up to ten times (4 BE each) of the entries before it)
  *   'E' hash[32]      entry: flags, height (4, BE), chainwork, [prev, work],
- *                     header; the chainwork in 32 bytes (schema 1), or
- *                     from schema 2 a length byte and its big-endian
- *                     bytes without leading zeros
+ *                     header, [context]; the chainwork in 32 bytes (schema
+ *                     1), or from schema 2 a length byte and its big-endian
+ *                     bytes without leading zeros; from schema 3, in a
+ *                     store with header rules, the context its children's
+ *                     rules need (CS_ENTRY_CONTEXT: its period's first time
+ *                     and bits and the walk back's bits, 3 x 4 bytes BE)
  *   'H' height[4 BE]  main-chain hash at that height; from schema 2, in a
  *                     Bitcoin store and above the genesis, followed by the
  *                     header without its prev (version, merkle root, time,
@@ -34,6 +40,7 @@
 #include "error.h"
 #include "lock.h"
 #include "pow.h"
+#include "rules.h"
 
 #include <leveldb/c.h>
 #include <stdbool.h>
@@ -42,8 +49,10 @@
 
 /* 1: the height index holds hashes only, entries a 32-byte chainwork;
  * 2: with headers, and the chainwork without its leading zeros (see
- * above). Both are read; a schema-1 store is written as schema 1. */
-#define CS_SCHEMA_VERSION 2
+ * above); 3: entries carry their rules context, and the meta its rules
+ * and checkpoint. All are read; an older store is written as it is (its
+ * entries without context: the rules then walk to the period's start). */
+#define CS_SCHEMA_VERSION 3
 #define CS_MAIN_VALUE_MAX 80 /* hash and the header without its prev */
 
 struct cs_store_meta {
@@ -52,6 +61,14 @@ struct cs_store_meta {
 	uint8_t genesis[32];     /* genesis hash, internal order */
 	struct cs_u256 pow_limit;
 	uint8_t magic[4];        /* blk*.dat magic; all zero when none */
+	char rules[16];          /* header rules: a network's name, or "none" */
+	/* The first entry: the genesis, or a checkpoint (cs-init --checkpoint)
+	 * at base_height, with the times of the entries before it, newest
+	 * first, for the median-time rule. */
+	uint8_t root[32];
+	uint32_t base_height;
+	uint32_t root_times[10];
+	unsigned root_time_count;
 };
 
 struct cs_main_cursor;
@@ -68,6 +85,7 @@ struct cs_store {
 	leveldb_readoptions_t *read;
 	leveldb_writeoptions_t *write_sync;
 	struct cs_store_meta meta;
+	struct cs_rules rules;   /* from meta.rules and the pow limit */
 	int schema;
 	struct cs_main_cursor *cursor; /* the open one: released with the store */
 	struct timespec held_since;
@@ -187,7 +205,7 @@ size_t cs_store_main_value(const struct cs_store *s, uint32_t height, const uint
 void cs_store_main_header(const uint8_t *value, const uint8_t prev[32], uint8_t header[80]);
 /* Encodes e (flags, height, chainwork, [prev, work], header) into out;
  * returns the length, or 0 when cap is too small. */
-#define CS_ENTRY_VALUE_MAX (38 + 64 + CS_OPAQUE_HEADER_MAX)
+#define CS_ENTRY_VALUE_MAX (38 + 64 + CS_OPAQUE_HEADER_MAX + 12)
 size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e, uint8_t *out, size_t cap);
 /* The transaction index: key 'T' txid block, value the position (BE). */
 #define CS_TX_KEY_SIZE 65
