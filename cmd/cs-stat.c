@@ -59,6 +59,13 @@ counts(const struct report *r, struct count *c)
 	return n;
 }
 
+/* Whether the store starts at a checkpoint, not at its genesis. */
+static bool
+from_checkpoint(const struct cs_store_meta *meta)
+{
+	return memcmp(meta->root, meta->genesis, 32) != 0;
+}
+
 static void
 write_text(struct cs_out *out, const struct report *r, bool verbose)
 {
@@ -69,6 +76,12 @@ write_text(struct cs_out *out, const struct report *r, bool verbose)
 
 	cs_out_printf(out, "%-36s %s\n", "store", r->dir);
 	cs_out_printf(out, "%-36s %s\n", "network", r->meta->network);
+	cs_out_printf(out, "%-36s %s\n", "rules", r->meta->rules);
+	if (from_checkpoint(r->meta)) {
+		cs_hash_to_display(r->meta->root, hash);
+		cs_out_printf(out, "%-36s %" PRIu32 "\n", "checkpoint_height", r->meta->base_height);
+		cs_out_printf(out, "%-36s %s\n", "checkpoint_hash", hash);
+	}
 	for (size_t i = 0; i < n; i++)
 		cs_out_printf(out, "%-36s %" PRIu64 "\n", c[i].name, c[i].value);
 	cs_hash_to_display(st->tip_hash, hash);
@@ -100,6 +113,12 @@ write_json(struct cs_out *out, const struct report *r, struct cs_error *err)
 	json_object_set_new(o, "store", json_string(r->dir));
 	json_object_set_new(o, "network", json_string(r->meta->network));
 	json_object_set_new(o, "opaque", json_boolean(r->meta->opaque));
+	json_object_set_new(o, "rules", json_string(r->meta->rules));
+	if (from_checkpoint(r->meta)) {
+		cs_hash_to_display(r->meta->root, hash);
+		json_object_set_new(o, "checkpoint_height", json_integer(r->meta->base_height));
+		json_object_set_new(o, "checkpoint_hash", json_string(hash));
+	}
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(o, c[i].name, json_integer((json_int_t)c[i].value));
 	cs_hash_to_display(st->tip_hash, hash);
@@ -144,7 +163,7 @@ write_cbor(struct cs_out *out, const struct report *r, struct cs_error *err)
 	cur.p = start;
 	cur.end = start + room;
 	cur.overflow = false;
-	cs_cbor_put_map(&cur, 3 + n + 1 + st->has_tip_time + 3);
+	cs_cbor_put_map(&cur, 4 + 2 * from_checkpoint(r->meta) + n + 1 + st->has_tip_time + 3);
 	cs_cbor_put_text(&cur, "store");
 	cs_cbor_put_text(&cur, r->dir);
 	cs_cbor_put_text(&cur, "network");
@@ -152,6 +171,14 @@ write_cbor(struct cs_out *out, const struct report *r, struct cs_error *err)
 	cs_cbor_put_text(&cur, "opaque");
 	if (!cur.overflow && cur.p < cur.end)
 		*cur.p++ = r->meta->opaque ? 0xf5 : 0xf4; /* true, false */
+	cs_cbor_put_text(&cur, "rules");
+	cs_cbor_put_text(&cur, r->meta->rules);
+	if (from_checkpoint(r->meta)) {
+		cs_cbor_put_text(&cur, "checkpoint_height");
+		cs_cbor_put_uint(&cur, r->meta->base_height);
+		cs_cbor_put_text(&cur, "checkpoint_hash");
+		cs_cbor_put_bytes(&cur, r->meta->root, 32);
+	}
 	for (size_t i = 0; i < n; i++) {
 		cs_cbor_put_text(&cur, c[i].name);
 		cs_cbor_put_uint(&cur, c[i].value);
@@ -243,7 +270,12 @@ write_prometheus(struct cs_out *out, const struct report *r)
 	write_label(out, r->dir);
 	cs_out_write(out, "\",network=\"", 11);
 	write_label(out, r->meta->network);
-	cs_out_printf(out, "\",profile=\"%s\"} 1\n", r->meta->opaque ? "opaque" : "bitcoin");
+	cs_out_printf(out, "\",profile=\"%s\",rules=\"%s\"} 1\n", r->meta->opaque ? "opaque" : "bitcoin",
+	    r->meta->rules);
+	if (from_checkpoint(r->meta)) {
+		family(out, "chainstore_checkpoint_height", "Height of the checkpoint the store starts at.");
+		sample(out, r, "chainstore_checkpoint_height", NULL, NULL, r->meta->base_height);
+	}
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "chainstore_%s", c[i].name);
 		family(out, name, c[i].help);

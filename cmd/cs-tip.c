@@ -4,10 +4,12 @@
  */
 #include "cli.h"
 #include "exit.h"
+#include "hex.h"
 #include "output.h"
 #include "store.h"
 #include "writer.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,14 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open(&store, cs_store_path(cli.store), cli.prog, cli.wait, &err)) != 0)
 		goto out;
 	how.opaque = store.meta.opaque;
+	/* For people (text, or -v): a store that starts at a checkpoint says so. */
+	if (!cli.quiet && (cli.verbose || how.format == CS_FORMAT_TEXT) &&
+	    memcmp(store.meta.root, store.meta.genesis, 32) != 0) {
+		char root[CS_HASH_HEX];
+
+		cs_hash_to_display(store.meta.root, root);
+		cs_warn(&cli, "store '%s' starts at checkpoint %" PRIu32 " %s", store.dir, store.meta.base_height, root);
+	}
 	if (all) {
 		bool listed = false;
 

@@ -732,34 +732,20 @@ invalid_add(struct cs_import *im, const uint8_t hash[32])
 	}
 }
 
-/* Core's explanation of each reject reason (its state.Invalid debug text). */
-static const char *
-rules_reason_text(const char *reason)
-{
-	if (strcmp(reason, "bad-diffbits") == 0)
-		return "incorrect proof of work";
-	if (strcmp(reason, "time-too-old") == 0)
-		return "block's timestamp is too early";
-	if (strcmp(reason, "time-timewarp-attack") == 0)
-		return "block's timestamp is too early on diff adjustment block";
-	if (strcmp(reason, "time-too-new") == 0)
-		return "block timestamp too far in the future; not stored, it may be offered again later";
-	return "rejected version";
-}
-
 /* Bitcoin Core's contextual header rules for a child of parent. */
 static int
 check_rules(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
     const struct cs_rules_ctx *parent, struct cs_error *err)
 {
-	char reason[CS_RULES_REASON_MAX], why[160];
+	char reason[CS_RULES_REASON_MAX], text[CS_RULES_TEXT_MAX], why[CS_RULES_REASON_MAX + CS_RULES_TEXT_MAX + 8];
 	enum cs_rules_verdict v = cs_rules_check(&im->store->rules, parent, rec->header, (int64_t)time(NULL), reason);
 
 	if (v == CS_RULES_VALID)
 		return 0;
 	if (v == CS_RULES_INVALID)
 		invalid_add(im, d->hash);
-	snprintf(why, sizeof(why), "%s (%s):", reason, rules_reason_text(reason));
+	cs_rules_reason_text(reason, text);
+	snprintf(why, sizeof(why), "%s (%s):", reason, text);
 	return reject(rec, err, why, d->hash);
 }
 

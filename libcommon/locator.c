@@ -7,6 +7,12 @@
 size_t
 cs_locator_heights(uint32_t tip_height, uint32_t *heights, size_t cap)
 {
+	return cs_locator_heights_from(tip_height, 0, heights, cap);
+}
+
+size_t
+cs_locator_heights_from(uint32_t tip_height, uint32_t base_height, uint32_t *heights, size_t cap)
+{
 	uint64_t step = 1;
 	uint32_t height = tip_height;
 	size_t n = 0;
@@ -16,9 +22,9 @@ cs_locator_heights(uint32_t tip_height, uint32_t *heights, size_t cap)
 		if (n < cap)
 			heights[n] = height;
 		n++;
-		if (height == 0)
+		if (height <= base_height)
 			break;
-		height = height > step ? (uint32_t)(height - step) : 0;
+		height = height - base_height > step ? (uint32_t)(height - step) : base_height;
 		if (n > 10)
 			step *= 2;
 	}
@@ -68,7 +74,7 @@ cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[32],
 	rc = from == NULL ? cs_store_get_tip_entry(s, &e, &owned, err) : cs_store_get_entry(s, from, &e, &owned, err);
 	if (rc != 0)
 		return rc;
-	n = cs_locator_heights(e.height, heights, CS_LOCATOR_MAX);
+	n = cs_locator_heights_from(e.height, s->meta.base_height, heights, CS_LOCATOR_MAX);
 	if (n > CS_LOCATOR_MAX) {
 		cs_store_free(owned);
 		return cs_error_set(err, CS_EX_SOFTWARE, "locator of %zu hashes is longer than 101", n);
@@ -108,7 +114,7 @@ cs_locator_fork_point(struct cs_store *s, const uint8_t (*hashes)[32], size_t co
 	bool found = false;
 	int rc;
 
-	*height = 0;
+	*height = s->meta.base_height;
 	if ((rc = cs_store_get_tip_entry(s, &tip, &tip_owned, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < count && !found && rc == 0; i++) {

@@ -22,6 +22,9 @@
  * steps of 1 until 11 are listed, then doubling, and the genesis (0) last.
  * Writes at most cap heights; returns how many there are in all. Pure. */
 size_t cs_locator_heights(uint32_t tip_height, uint32_t *heights, size_t cap);
+/* The same for a chain that starts at base_height (a checkpoint store):
+ * the locator ends there instead of at the genesis. */
+size_t cs_locator_heights_from(uint32_t tip_height, uint32_t base_height, uint32_t *heights, size_t cap);
 
 /* The locator of the entry from (NULL: the active tip), through its own
  * ancestors (prev links: from may be a fork entry). out holds

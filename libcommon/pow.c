@@ -66,13 +66,13 @@ cs_pow_result_message(enum cs_pow_result r)
 	case CS_POW_OK:
 		return "proof of work is valid";
 	case CS_POW_BAD_TARGET:
-		return "bad proof of work: negative, zero or overflowing target";
+		return "bad proof of work: negative, zero or overflowing target (high-hash)";
 	case CS_POW_ABOVE_LIMIT:
-		return "bad proof of work: target above the network's limit";
+		return "bad proof of work: target above the network's limit (high-hash)";
 	case CS_POW_HASH_TOO_HIGH:
-		return "bad proof of work";
+		return "bad proof of work (high-hash)";
 	}
-	return "bad proof of work";
+	return "bad proof of work (high-hash)";
 }
 
 void

@@ -396,7 +396,7 @@ walk_branch(struct cs_prune *p, const uint8_t tip[32], struct path *path, struct
 			cs_store_free(owned);
 			break;
 		}
-		if (e.height == 0) {
+		if (e.height <= p->store->meta.base_height) {
 			cs_store_free(owned);
 			return corrupt(p, cur, "a second genesis", err);
 		}

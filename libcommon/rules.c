@@ -263,3 +263,27 @@ cs_rules_check(const struct cs_rules *r, const struct cs_rules_ctx *prev, const 
 	}
 	return CS_RULES_VALID;
 }
+
+void
+cs_rules_reason_text(const char *reason, char text[CS_RULES_TEXT_MAX])
+{
+	static const struct {
+		const char *reason, *text;
+	} texts[] = {
+		{ "bad-diffbits", "incorrect proof of work" },
+		{ "time-too-old", "block's timestamp is too early" },
+		{ "time-timewarp-attack", "block's timestamp is too early on diff adjustment block" },
+		{ "time-too-new", "block timestamp too far in the future; not stored, it may be offered again later" },
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (strcmp(reason, texts[i].reason) == 0) {
+			snprintf(text, CS_RULES_TEXT_MAX, "%s", texts[i].text);
+			return;
+		}
+	}
+	if (strncmp(reason, "bad-version(", 12) == 0)
+		snprintf(text, CS_RULES_TEXT_MAX, "rejected nVersion=%.10s block", reason + 12);
+	else
+		snprintf(text, CS_RULES_TEXT_MAX, "%s", reason);
+}

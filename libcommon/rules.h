@@ -32,6 +32,7 @@
 #define CS_RULES_MAX_FUTURE (2 * 60 * 60) /* MAX_FUTURE_BLOCK_TIME */
 #define CS_RULES_MAX_TIMEWARP 600        /* MAX_TIMEWARP (BIP94) */
 #define CS_RULES_REASON_MAX 32
+#define CS_RULES_TEXT_MAX 96
 
 /* One network's consensus parameters (Core's kernel/chainparams.cpp). */
 struct cs_rules {
@@ -101,5 +102,10 @@ enum cs_rules_verdict {
  * proof of work ("high-hash") is checked apart (pow.h). */
 enum cs_rules_verdict cs_rules_check(const struct cs_rules *r, const struct cs_rules_ctx *prev,
     const uint8_t header[CS_HEADER_SIZE], int64_t now, char reason[CS_RULES_REASON_MAX]);
+
+/* Core's explanation of a reject reason (its state.Invalid debug text),
+ * e.g. "incorrect proof of work" for "bad-diffbits"; for time-too-new it
+ * adds that the header may be offered again later. */
+void cs_rules_reason_text(const char *reason, char text[CS_RULES_TEXT_MAX]);
 
 #endif

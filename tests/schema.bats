@@ -3,7 +3,9 @@
 # main-chain header in the height index, without its prev (the hash one
 # height below), so that a run of main-chain entries (a getheaders answer,
 # cs-get --range) is one sequential read instead of a random read each,
-# and an entry's chainwork without its leading zeros.
+# and an entry's chainwork without its leading zeros. Schema 3 adds to each
+# entry of a store with header rules what its children's rules need of its
+# retarget period (cs(7) "Header rules"), and the meta rules and checkpoint.
 # Schema-1 stores, whose height index holds hashes only, are read and
 # written as they are; a newer schema is refused. Expected values are
 # computed here with python from the shipped files, never by the code.
@@ -55,17 +57,23 @@ answers() {
 @test "the height index holds each main-chain header without its prev; the genesis its hash alone; entries a short chainwork" {
 	init_mainnet_10k
 	run -0 cs-poke get "$MSCHEMA"
-	assert_output 32 # "2"
+	assert_output 33 # "3"
 	run -0 cs-poke get "$(hkey 0)"
 	assert_output "$(reverse_hex "$GENESIS_MAINNET")"
 	run -0 cs-poke get "$(hkey 1)"
 	assert_output "$(h_value "$MAINNET" 1)"
 	run -0 cs-poke get "$(hkey 10236)"
 	assert_output "$(h_value "$MAINNET" 10236)"
-	# an entry: flags, height, the chainwork's length and its bytes without
-	# leading zeros (10001 * 0x100010001 = 0x271127112711, 6 bytes), header
+	# an entry: flags (0x08: a rules context follows the header), height,
+	# the chainwork's length and its bytes without leading zeros
+	# (10001 * 0x100010001 = 0x271127112711, 6 bytes), header, then the
+	# context: the time and bits of its period's first header (8064) and
+	# the walk back's bits (mainnet has none: its own, 1d00ffff)
 	run -0 cs-poke get "45$(reverse_hex "$HASH_10000")"
-	assert_output "000000271006$(printf '%012x' $((10001 * 0x100010001)))$(header_hex "$MAINNET" 10000)"
+	period_time=$("$PY" -c 'import struct, sys
+h = open(sys.argv[1], "rb").read()[80 * 8064:][:80]
+print("%08x" % struct.unpack("<I", h[68:72])[0])' "$MAINNET")
+	assert_output "080000271006$(printf '%012x' $((10001 * 0x100010001)))$(header_hex "$MAINNET" 10000)${period_time}1d00ffff1d00ffff"
 	# what is printed from them is the published data
 	run -0 cs-get -f json --range 9999..10000
 	assert_json .hash "$(hash_at 9999)
@@ -84,7 +92,8 @@ $(printf '%064x' $((10001 * 0x100010001)))"
 	v=$(cs-poke -s old.cs get "$k")
 	run -0 cs-poke -s old.cs put "$k" "$("$PY" -c 'import sys
 v = bytes.fromhex(sys.argv[1]); n = v[5]
-print((v[:5] + bytes(32 - n) + v[6:6 + n] + v[6 + n:]).hex())' "$v")"
+rest = v[6 + n:-12] if v[0] & 8 else v[6 + n:]
+print((bytes([v[0] & ~8]) + v[1:5] + bytes(32 - n) + v[6:6 + n] + rest).hex())' "$v")"
 	run -0 cs-poke -s old.cs put "$MSCHEMA" 31 # "1"
 	run -0 cs-put -q -s old.cs -f raw "$MAINNET"
 	run -0 cs-poke -s old.cs get "$(hkey 5000)"
@@ -104,9 +113,9 @@ print((v[:5] + bytes(32 - n) + v[6:6 + n] + v[6 + n:]).hex())' "$v")"
 
 @test "a store of a newer schema is refused" {
 	init_mainnet_10k
-	run -0 cs-poke put "$MSCHEMA" 33 # "3"
+	run -0 cs-poke put "$MSCHEMA" 34 # "4"
 	run -74 --separate-stderr cs-get -n 0
-	assert_err_equal "cs-get: store '$CS_STORE' has schema 3, newer than this chainstore knows (2): upgrade chainstore"
+	assert_err_equal "cs-get: store '$CS_STORE' has schema 4, newer than this chainstore knows (3): upgrade chainstore"
 	run -74 cs-put -f raw "$MAINNET"
 	run -0 cs-poke get "$(hkey 1)"
 	assert_output "$(h_value "$MAINNET" 1)"
