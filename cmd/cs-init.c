@@ -11,28 +11,35 @@
 #include "reader.h"
 #include "store.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage_text[] =
     "[-qv] [-s DIR] [-w SECONDS] [--network NET]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [--network NET] --checkpoint FILE [-f cbor|json]\n"
     "[-qv] [-s DIR] [-w SECONDS] --genesis HEX [--pow-limit BITS] [--rules NET]\n"
     "[-qv] [-s DIR] [-w SECONDS] --opaque [-f cbor|json] < GENESIS";
 
-enum { OPT_GENESIS = 256, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT, OPT_RULES };
+enum { OPT_CHECKPOINT = 256, OPT_GENESIS, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT, OPT_RULES };
 
 static const char options_text[] =
     "  --network NET         mainnet (default), testnet3, testnet4, signet or regtest\n"
+    "  --checkpoint FILE     start at this trusted entry (- for stdin): one a cs tool\n"
+    "                        printed, with height, chainwork and optionally the times\n"
+    "                        of the ten before it, or a line of bitcoinj's checkpoints\n"
+    "                        file; on a retarget boundary of the network\n"
     "  --genesis HEX         a custom chain from this 80-byte genesis header\n"
     "  --pow-limit BITS      with --genesis: the proof-of-work limit (compact, hex)\n"
     "  --rules NET           with --genesis: Bitcoin Core's header rules of NET (mainnet,\n"
     "                        testnet3, testnet4, signet, regtest) under the chain's own\n"
     "                        limit; none (default): proof of work only\n"
     "  --opaque              an opaque chain; the genesis entry is read on stdin\n"
-    "  -f, --format FORMAT   with --opaque: cbor (default) or json\n";
+    "  -f, --format FORMAT   with --opaque or --checkpoint: cbor (default) or json\n";
 
 static const struct option long_options[] = {
+	{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 	{ "format", required_argument, NULL, 'f' },
 	{ "genesis", required_argument, NULL, OPT_GENESIS },
 	{ "network", required_argument, NULL, OPT_NETWORK },
@@ -85,10 +92,80 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 	}
 }
 
+/* Whether the input starts like a line of text (base64), not an entry. */
+static bool
+looks_like_text(struct cs_reader *r, struct cs_error *err)
+{
+	const uint8_t *p;
+
+	while (cs_input_avail(&r->in) == 0 && !r->in.eof) {
+		if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
+			return false;
+	}
+	p = cs_input_data(&r->in);
+	return cs_input_avail(&r->in) > 0 && (isalnum(p[0]) || p[0] == '+' || p[0] == '/');
+}
+
+/* A checkpoint entry from path: a bitcoinj line, or one entry in format.
+ * Its header is copied into header. */
+static int
+checkpoint(const char *path, enum cs_format format, struct cs_reader *r, const struct cs_network *net,
+    struct cs_store_meta *meta, struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err)
+{
+	struct cs_record rec;
+	int rc;
+
+	if ((rc = cs_reader_open(r, path, format, NULL, err)) != 0)
+		return rc;
+	cs_error_clear(err);
+	if (looks_like_text(r, err)) {
+		char line[256];
+		size_t n;
+
+		while (!r->in.eof && cs_input_avail(&r->in) < sizeof(line)) {
+			if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
+				return err->code;
+		}
+		n = cs_input_avail(&r->in);
+		if (n >= sizeof(line) || (memcpy(line, cs_input_data(&r->in), n), line[n] = '\0',
+					     cs_checkpoint_from_bitcoinj(line, &rec, header) != 0))
+			return cs_error_set(err, CS_EX_DATAERR,
+			    "checkpoint: not a line of bitcoinj's checkpoints file (base64 of 96 or 116 bytes), nor an "
+			    "entry (-f cbor or json)");
+		return cs_genesis_checkpoint(net, &rec, meta, e, err);
+	}
+	if (err->code != 0)
+		return err->code;
+	switch (cs_reader_next(r, &rec, true, err)) {
+	case CS_READ_RECORD:
+		break;
+	case CS_READ_END:
+		return cs_error_set(err, CS_EX_DATAERR, "no checkpoint entry in the input");
+	default:
+		return err->code;
+	}
+	if (rec.has_header && rec.header_len == CS_HEADER_SIZE) {
+		memcpy(header, rec.header, CS_HEADER_SIZE);
+		rec.header = header;
+	}
+	if ((rc = cs_genesis_checkpoint(net, &rec, meta, e, err)) != 0)
+		return rc;
+	switch (cs_reader_next(r, &rec, true, err)) {
+	case CS_READ_END:
+		return 0;
+	case CS_READ_RECORD:
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "item %llu at byte %llu: a checkpoint is one entry; the others go to cs-put",
+		    (unsigned long long)rec.item, (unsigned long long)rec.offset);
+	default:
+		return err->code;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char *network = NULL, *genesis_hex = NULL, *pow_limit = NULL, *rules = NULL;
+	const char *network = NULL, *genesis_hex = NULL, *pow_limit = NULL, *rules = NULL, *checkpoint_path = NULL;
 	const struct cs_network *net = NULL;
 	uint8_t header[CS_HEADER_SIZE], *owned = NULL;
 	struct cs_store_meta meta;
@@ -106,6 +183,9 @@ main(int argc, char *argv[])
 	cli.format = CS_FORMAT_CBOR;
 	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
+		case OPT_CHECKPOINT:
+			checkpoint_path = optarg;
+			break;
 		case OPT_GENESIS:
 			genesis_hex = optarg;
 			break;
@@ -130,6 +210,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
 	if ((network != NULL) + (genesis_hex != NULL) + opaque > 1)
 		cs_cli_usage_error(&cli, "--network, --genesis and --opaque exclude each other");
+	if (checkpoint_path != NULL && (genesis_hex != NULL || opaque))
+		cs_cli_usage_error(&cli, "--checkpoint goes with a built-in network, not --genesis or --opaque");
 	if (pow_limit != NULL && genesis_hex == NULL)
 		cs_cli_usage_error(&cli, "--pow-limit goes with --genesis");
 	if (rules != NULL && genesis_hex == NULL)
@@ -141,6 +223,9 @@ main(int argc, char *argv[])
 	cs_error_clear(&err);
 	if (opaque)
 		rc = opaque_genesis(cli.format, &reader, &meta, &genesis, &owned, &err);
+	else if (checkpoint_path != NULL)
+		rc = checkpoint(checkpoint_path, cli.format, &reader, net != NULL ? net : cs_network_find("mainnet"), &meta,
+		    &genesis, header, &err);
 	else if (genesis_hex != NULL)
 		rc = cs_genesis_custom(genesis_hex, pow_limit, rules, &meta, &genesis, header, &err);
 	else
@@ -157,8 +242,15 @@ main(int argc, char *argv[])
 		cs_hash_to_display(meta.genesis, hash);
 		if (existed)
 			cs_warn(&cli, "'%s' is already %s %s store", store.dir, meta.opaque ? "an" : "a", meta.network);
+		else if (memcmp(meta.root, meta.genesis, 32) != 0)
+			cs_warn(&cli, "created %s store '%s' at checkpoint %u %s", meta.network, store.dir,
+			    meta.base_height, (cs_hash_to_display(meta.root, hash), hash));
 		else
 			cs_warn(&cli, "created %s store '%s' (genesis %s)", meta.network, store.dir, hash);
+		if (!existed && checkpoint_path != NULL && meta.base_height >= 10 && meta.root_time_count < 10)
+			cs_warn(&cli, "the checkpoint gives %u of the 10 times before it: the median-time rule "
+				      "counts fewer times for the next %u headers than Bitcoin Core does",
+			    meta.root_time_count, 10 - meta.root_time_count);
 	}
 	if (store.options != NULL)
 		cs_store_close(&store);

@@ -23,11 +23,12 @@ enum key_id {
 	KEY_WORK,
 	KEY_STATUS,
 	KEY_BRANCHLEN,
+	KEY_TIMES,
 	KEY_UNKNOWN,
 };
 
 static const char *const key_names[] = {
-	"hash", "prev", "header", "body", "height", "chainwork", "work", "status", "branchlen",
+	"hash", "prev", "header", "body", "height", "chainwork", "work", "status", "branchlen", "times",
 };
 
 #define DEPTH_MAX 2 /* map -> tag: an entry's chainwork */
@@ -99,6 +100,13 @@ push(struct decoder *d, char kind, uint64_t count)
 	}
 }
 
+/* Inside an entry's "times" array (a checkpoint's, cs-init --checkpoint). */
+static bool
+in_times(const struct decoder *d)
+{
+	return d->depth == 2 && d->stack[1].kind == 'A' && d->stack[0].kind == 'M' && d->key == KEY_TIMES;
+}
+
 static void
 set_bignum(struct decoder *d, const uint8_t *data, size_t len)
 {
@@ -163,6 +171,17 @@ on_uint(void *ctx, uint64_t v)
 			return;
 		}
 		break;
+	case 'A':
+		if (in_times(d)) {
+			if (v > UINT32_MAX) {
+				fail(d, "a time is above 2^32 - 1");
+				return;
+			}
+			r->times[r->time_count++] = (uint32_t)v;
+			break;
+		}
+		fail(d, "unexpected integer");
+		return;
 	default:
 		fail(d, "unexpected integer");
 		return;
@@ -220,6 +239,10 @@ on_bytes(void *ctx, cbor_data data, cs_cbor_len len)
 		d->item->len = len;
 		break;
 	case 'A':
+		if (in_times(d)) {
+			fail(d, "times are not integers");
+			return;
+		}
 		if (len != 32 || d->item->count >= CS_LOCATOR_MAX) {
 			fail(d, "locator element is not a 32-byte hash");
 			return;
@@ -329,6 +352,15 @@ start_container(struct decoder *d, enum cs_cbor_kind kind, uint64_t count, uint6
 {
 	if (d->failed)
 		return;
+	if (kind == CS_CBOR_ARRAY && parent(d) == 'M' && !at_key(d) && d->key == KEY_TIMES) {
+		if (count > CS_TIMES_MAX) {
+			fail(d, "times has more than 10 items");
+			return;
+		}
+		d->item->record.has_times = true;
+		push(d, 'A', count);
+		return;
+	}
 	if (parent(d) != 0) {
 		fail(d, "nesting deeper than an entry");
 		return;

@@ -18,6 +18,7 @@
 
 #define CS_BODY_MAX 4000000          /* SPEC §5 */
 #define CS_OPAQUE_HEADER_MAX 65536   /* SPEC §1 opaque chains */
+#define CS_TIMES_MAX 10              /* a checkpoint's times (cs-init --checkpoint) */
 
 /* Entry flags, kept in the stored value. */
 #define CS_ENTRY_HAS_BODY 0x01
@@ -55,6 +56,10 @@ struct cs_record {
 	struct cs_u256 chainwork;
 	struct cs_u256 work;
 	bool status_main;
+	/* a checkpoint's: the times of the entries before it, newest first */
+	bool has_times;
+	unsigned time_count;
+	uint32_t times[CS_TIMES_MAX];
 	uint64_t item;   /* 1-based index in its input */
 	uint64_t offset; /* byte offset of the item in its input */
 	const char *source; /* the input's file name; NULL for standard input */

@@ -304,6 +304,18 @@ parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 			if (json_u256(v, &rec->work) != 0)
 				return json_fail(why, why_len, "work is not a number or hex");
 			rec->has_work = true;
+		} else if (strcmp(k, "times") == 0) {
+			size_t i;
+			json_t *t;
+
+			if (!json_is_array(v) || json_array_size(v) > CS_TIMES_MAX)
+				return json_fail(why, why_len, "times is not an array of at most 10 times");
+			json_array_foreach(v, i, t) {
+				if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > UINT32_MAX)
+					return json_fail(why, why_len, "a time is not an integer from 0 to 2^32 - 1");
+				rec->times[rec->time_count++] = (uint32_t)json_integer_value(t);
+			}
+			rec->has_times = true;
 		} else if (strcmp(k, "status") == 0) {
 			const char *s = json_string_value(v);
 
