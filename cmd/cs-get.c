@@ -168,6 +168,9 @@ print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
 		return rc;
 	if (to > tip)
 		to = tip;
+	/* a store that starts at a checkpoint has no heights below it */
+	if (from < g->store.meta.base_height)
+		from = g->store.meta.base_height;
 	if (from > to) {
 		g->status = CS_EX_NOTFOUND;
 		return 0;

@@ -943,7 +943,7 @@ cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *
 	if ((rc = cs_store_get_tip_entry(s, &tip, &owned, err)) != 0)
 		return rc;
 	cs_store_free(owned);
-	for (uint64_t h = 0; h <= tip.height && !out->closed; h++) {
+	for (uint64_t h = s->meta.base_height; h <= tip.height && !out->closed; h++) {
 		rc = cs_store_get_main(s, (uint32_t)h, hash, err);
 		if (rc == CS_EX_NOTFOUND)
 			return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: no main-chain entry at height %llu",
