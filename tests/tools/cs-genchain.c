@@ -1,16 +1,23 @@
 /*
  * cs-genchain - writes a synthetic regtest header chain, with side branches,
- * for reorg, out-of-order and scale tests.
+ * for reorg, out-of-order and scale tests; or, with --rules NET, a custom
+ * chain under a built-in network's header rules and an easy limit, whose
+ * retargets, minimum-difficulty headers and walk backs a schedule of
+ * spacings makes (tests/rules.bats, make bench).
  *
  * Every header is really mined against its bits (regtest targets need about
  * two tries), so a store accepts them. The output depends only on the
  * options: the merkle root of a header is sha256d(seed, height, branch).
+ * With --rules the bits are those libcommon/rules.c requires, so the
+ * chain checks the store's rules only where the tests compare it with
+ * values computed apart (tests/tools/mine-header.py --retarget).
  */
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
 #include "network.h"
 #include "pow.h"
+#include "rules.h"
 #include "sha256.h"
 
 #include <errno.h>
@@ -30,6 +37,8 @@
 #define GENCHAIN_SPACING 600
 #define GENCHAIN_BITS 0x207fffffu
 #define GENCHAIN_MAX_FORKS 16
+#define GENCHAIN_MAX_SCHEDULE 64
+#define GENCHAIN_START 1231006505u /* mainnet's genesis time: a million headers 500 s apart end before 2026 */
 /* --shuffle holds every header in memory: cap it at 800 MB. */
 #define GENCHAIN_SHUFFLE_MAX 10000000u
 /* A --fork-bits target must be at least 2^236: about a million tries a
@@ -45,6 +54,15 @@ struct fork {
 	uint32_t bits;
 	bool has_bits;
 	uint8_t parent[32];
+	struct cs_rules_ctx ctx; /* --rules: the fork point's */
+};
+
+/* From height on, headers come seconds after their parent (--spacing-from),
+ * or the one header at height does (--gap). */
+struct step {
+	uint32_t height;
+	uint32_t seconds;
+	bool once;
 };
 
 struct output {
@@ -60,13 +78,24 @@ struct options {
 	uint64_t seed;
 	bool shuffle;
 	enum format format;
+	uint32_t spacing;
+	struct step steps[GENCHAIN_MAX_SCHEDULE];
+	size_t step_count;
+	uint32_t run_every, run_len; /* --min-runs */
+	bool has_rules, print_genesis;
+	struct cs_rules rules;
+	uint32_t start;
 };
 
 static void
 usage(FILE *stream)
 {
 	fputs("usage: cs-genchain [-h] [-n count] [--fork-at height --fork-len len [--fork-bits bits]]...\n"
-	      "                   [--seed n] [--shuffle] [-f raw|hex]\n",
+	      "                   [--seed n] [--shuffle] [--spacing s] [-f raw|hex]\n"
+	      "       cs-genchain --rules net [--pow-limit bits] [--start time] [--print-genesis]\n"
+	      "                   [-n count] [--fork-at height --fork-len len]... [--seed n] [--shuffle]\n"
+	      "                   [--spacing s] [--spacing-from height:s]... [--gap height:s]...\n"
+	      "                   [--min-runs every:len] [-f raw|hex]\n",
 	    stream);
 }
 
@@ -165,6 +194,136 @@ mine(struct cs_header *h, uint64_t seed, uint32_t height, uint32_t branch, const
 	}
 }
 
+/* --rules: seconds between header height and its parent, by the schedule. */
+static uint32_t
+spacing_at(const struct options *opt, uint32_t height)
+{
+	uint32_t seconds = opt->spacing;
+
+	for (size_t i = 0; i < opt->step_count; i++) {
+		const struct step *st = &opt->steps[i];
+
+		if (!st->once && st->height <= height)
+			seconds = st->seconds;
+	}
+	for (size_t i = 0; i < opt->step_count; i++) {
+		if (opt->steps[i].once && opt->steps[i].height == height)
+			return opt->steps[i].seconds;
+	}
+	/* minimum-difficulty runs: more than twice the spacing late */
+	if (opt->run_every > 0 && height % opt->run_every < opt->run_len && height % opt->rules.interval != 0)
+		return 2 * (uint32_t)opt->rules.spacing + 1;
+	return seconds;
+}
+
+/* --rules: the next header after parent (context ctx) at height, mined, and
+ * its context. 0, or an exit code with a message. */
+static int
+next_by_rules(const struct options *opt, struct cs_header *h, struct cs_rules_ctx *ctx, uint32_t height,
+    uint32_t branch, uint8_t raw[CS_HEADER_SIZE], uint8_t hash[32])
+{
+	uint64_t time = (uint64_t)ctx->time + spacing_at(opt, height);
+	struct cs_rules_ctx child;
+
+	if (time > UINT32_MAX) {
+		fprintf(stderr, "cs-genchain: height %" PRIu32 ": the time passes 2^32\n", height);
+		return CS_EX_USAGE;
+	}
+	h->time = (uint32_t)time;
+	h->bits = cs_rules_next_bits(&opt->rules, ctx, h->time);
+	if (!bits_usable(h->bits, &opt->rules.pow_limit)) {
+		fprintf(stderr, "cs-genchain: height %" PRIu32 ": the schedule made bits %08" PRIx32
+				" too hard to mine here\n", height, h->bits);
+		return CS_EX_USAGE;
+	}
+	if (mine(h, opt->seed, height, branch, &opt->rules.pow_limit, raw, hash) != 0)
+		return CS_EX_SOFTWARE;
+	cs_rules_ctx_child(&opt->rules, ctx, raw, &child);
+	*ctx = child;
+	return 0;
+}
+
+/* --rules: the chain's genesis: version 1, time --start, at the limit. */
+static int
+rules_genesis(const struct options *opt, struct cs_header *g, uint8_t raw[CS_HEADER_SIZE], uint8_t hash[32])
+{
+	memset(g, 0, sizeof(*g));
+	g->version = 1;
+	g->time = opt->start;
+	g->bits = opt->rules.pow_limit_bits;
+	return mine(g, opt->seed, 0, UINT32_MAX, &opt->rules.pow_limit, raw, hash);
+}
+
+/* --rules: the main chain, then each fork, each header as the rules say. */
+static int
+generate_by_rules(struct options *opt, const uint8_t genesis_raw[CS_HEADER_SIZE],
+    const uint8_t genesis_hash[32], struct output *out)
+{
+	struct cs_rules_ctx ctx;
+	struct cs_header h;
+	uint8_t raw[CS_HEADER_SIZE], hash[32];
+	int rc;
+
+	cs_rules_ctx_root(&opt->rules, 0, genesis_raw, NULL, 0, &ctx);
+	for (size_t f = 0; f < opt->fork_count; f++) {
+		if (opt->forks[f].at == 0) {
+			memcpy(opt->forks[f].parent, genesis_hash, 32);
+			opt->forks[f].ctx = ctx;
+		}
+	}
+	memset(&h, 0, sizeof(h));
+	h.version = GENCHAIN_VERSION;
+	memcpy(h.prev, genesis_hash, 32);
+	for (uint32_t height = 1; height <= opt->count; height++) {
+		if ((rc = next_by_rules(opt, &h, &ctx, height, 0, raw, hash)) != 0)
+			return rc;
+		if (emit(out, raw) != 0)
+			return -1;
+		memcpy(h.prev, hash, 32);
+		for (size_t f = 0; f < opt->fork_count; f++) {
+			if (opt->forks[f].at == height) {
+				memcpy(opt->forks[f].parent, hash, 32);
+				opt->forks[f].ctx = ctx;
+			}
+		}
+	}
+	for (size_t f = 0; f < opt->fork_count; f++) {
+		struct fork *fork = &opt->forks[f];
+
+		ctx = fork->ctx;
+		memcpy(h.prev, fork->parent, 32);
+		for (uint32_t height = fork->at + 1; height <= fork->at + fork->len; height++) {
+			if ((rc = next_by_rules(opt, &h, &ctx, height, (uint32_t)f + 1, raw, hash)) != 0)
+				return rc;
+			if (emit(out, raw) != 0)
+				return -1;
+			memcpy(h.prev, hash, 32);
+		}
+	}
+	return 0;
+}
+
+/* HEIGHT:SECONDS */
+static int
+parse_step(const char *text, struct options *opt, bool once)
+{
+	char height[16];
+	const char *colon = strchr(text, ':');
+	uint64_t h, sec;
+
+	if (opt->step_count == GENCHAIN_MAX_SCHEDULE || colon == NULL || (size_t)(colon - text) >= sizeof(height))
+		return -1;
+	memcpy(height, text, (size_t)(colon - text));
+	height[colon - text] = '\0';
+	if (parse_uint(height, 0, UINT32_MAX, &h) != 0 || parse_uint(colon + 1, 1, 1u << 30, &sec) != 0)
+		return -1;
+	opt->steps[opt->step_count].height = (uint32_t)h;
+	opt->steps[opt->step_count].seconds = (uint32_t)sec;
+	opt->steps[opt->step_count].once = once;
+	opt->step_count++;
+	return 0;
+}
+
 /* Fisher-Yates over 80-byte records, without modulo bias. */
 static void
 shuffle(uint8_t *all, size_t count, uint64_t seed)
@@ -206,7 +365,7 @@ generate(struct options *opt, const struct cs_header *genesis, const uint8_t gen
 	h.bits = GENCHAIN_BITS;
 	memcpy(h.prev, genesis_hash, 32);
 	for (uint32_t height = 1; height <= opt->count; height++) {
-		h.time = genesis->time + GENCHAIN_SPACING * height;
+		h.time = genesis->time + opt->spacing * height;
 		if (mine(&h, opt->seed, height, 0, pow_limit, raw, hash) != 0)
 			return CS_EX_SOFTWARE;
 		if (emit(out, raw) != 0)
@@ -223,7 +382,7 @@ generate(struct options *opt, const struct cs_header *genesis, const uint8_t gen
 		h.bits = fork->has_bits ? fork->bits : GENCHAIN_BITS;
 		memcpy(h.prev, fork->parent, 32);
 		for (uint32_t height = fork->at + 1; height <= fork->at + fork->len; height++) {
-			h.time = genesis->time + GENCHAIN_SPACING * height;
+			h.time = genesis->time + opt->spacing * height;
 			if (mine(&h, opt->seed, height, (uint32_t)f + 1, pow_limit, raw, hash) != 0)
 				return CS_EX_SOFTWARE;
 			if (emit(out, raw) != 0)
@@ -231,6 +390,13 @@ generate(struct options *opt, const struct cs_header *genesis, const uint8_t gen
 			memcpy(h.prev, hash, 32);
 		}
 	}
+	return 0;
+}
+
+/* --shuffle: everything kept, written in shuffled order. */
+static int
+flush_shuffled(struct options *opt, struct output *out)
+{
 	if (out->all != NULL) {
 		shuffle(out->all, out->count, opt->seed);
 		for (size_t i = 0; i < out->count; i++) {
@@ -249,13 +415,23 @@ main(int argc, char *argv[])
 		{ "fork-at", required_argument, NULL, 'A' },
 		{ "fork-bits", required_argument, NULL, 'B' },
 		{ "fork-len", required_argument, NULL, 'L' },
+		{ "gap", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "min-runs", required_argument, NULL, 'M' },
+		{ "pow-limit", required_argument, NULL, 'P' },
+		{ "print-genesis", no_argument, NULL, 'Q' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "shuffle", no_argument, NULL, 'X' },
+		{ "spacing", required_argument, NULL, 'I' },
+		{ "spacing-from", required_argument, NULL, 'F' },
+		{ "start", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cs_network *regtest = cs_network_find("regtest");
-	struct options opt = { .count = 1000, .format = FORMAT_RAW };
+	struct options opt = { .count = 1000, .format = FORMAT_RAW, .spacing = GENCHAIN_SPACING, .start = GENCHAIN_START };
+	const char *rules_name = NULL, *limit_text = "207fffff";
+	uint32_t limit_bits;
 	struct output out = { .format = FORMAT_RAW };
 	struct cs_header genesis;
 	struct cs_u256 pow_limit;
@@ -314,6 +490,45 @@ main(int argc, char *argv[])
 		case 'X':
 			opt.shuffle = true;
 			break;
+		case 'F':
+		case 'G':
+			if (parse_step(optarg, &opt, c == 'G') != 0)
+				return usage_error("--%s: '%s': not HEIGHT:SECONDS (at most %d of them)",
+				    c == 'G' ? "gap" : "spacing-from", optarg, GENCHAIN_MAX_SCHEDULE);
+			break;
+		case 'I':
+			if (parse_uint(optarg, 1, 1u << 20, &value) != 0)
+				return usage_error("--spacing: '%s': not seconds from 1 to %u", optarg, 1u << 20);
+			opt.spacing = (uint32_t)value;
+			break;
+		case 'M': {
+			char every[16];
+			const char *colon = strchr(optarg, ':');
+			uint64_t len;
+
+			if (colon == NULL || (size_t)(colon - optarg) >= sizeof(every) ||
+			    (memcpy(every, optarg, (size_t)(colon - optarg)), every[colon - optarg] = '\0',
+				parse_uint(every, 1, UINT32_MAX, &value) != 0) ||
+			    parse_uint(colon + 1, 0, value, &len) != 0)
+				return usage_error("--min-runs: '%s': not EVERY:LEN with LEN <= EVERY", optarg);
+			opt.run_every = (uint32_t)value;
+			opt.run_len = (uint32_t)len;
+			break;
+		}
+		case 'P':
+			limit_text = optarg;
+			break;
+		case 'Q':
+			opt.print_genesis = true;
+			break;
+		case 'R':
+			rules_name = optarg;
+			break;
+		case 'T':
+			if (parse_uint(optarg, 0, UINT32_MAX, &value) != 0)
+				return usage_error("--start: '%s': not a time from 0 to %" PRIu32, optarg, UINT32_MAX);
+			opt.start = (uint32_t)value;
+			break;
 		case 'f':
 			if (strcmp(optarg, "raw") == 0)
 				opt.format = FORMAT_RAW;
@@ -337,6 +552,39 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (rules_name != NULL) {
+		struct cs_u256 limit;
+		bool negative, overflow;
+
+		if (cs_rules_find(rules_name, &opt.rules) != 0 || !opt.rules.enabled)
+			return usage_error("--rules: '%s': not mainnet, testnet3, testnet4, signet or regtest", rules_name);
+		if (parse_bits(limit_text, &limit_bits) != 0)
+			return usage_error("--pow-limit: '%s': not hex compact bits", limit_text);
+		cs_compact_decode(limit_bits, &limit, &negative, &overflow);
+		if (!bits_usable(limit_bits, &limit))
+			return usage_error("--pow-limit: '%s': not a target from 2^236 up", limit_text);
+		cs_rules_set_limit(&opt.rules, &limit);
+		opt.has_rules = true;
+		for (size_t f = 0; f < opt.fork_count; f++) {
+			if (opt.forks[f].has_bits)
+				return usage_error("--fork-bits: the rules give every header its bits");
+		}
+		pow_limit = limit;
+		if (rules_genesis(&opt, &genesis, genesis_raw, genesis_hash) != 0) {
+			fputs("cs-genchain: cannot mine the genesis\n", stderr);
+			return CS_EX_SOFTWARE;
+		}
+		if (opt.print_genesis) {
+			opt.format = FORMAT_HEX;
+			if (write_header(genesis_raw, FORMAT_HEX) != 0 || fflush(stdout) != 0)
+				return write_error();
+			return CS_EX_OK;
+		}
+	} else if (opt.print_genesis || opt.step_count > 0 || opt.run_every > 0 || strcmp(limit_text, "207fffff") != 0 ||
+		   opt.start != GENCHAIN_START) {
+		return usage_error("--print-genesis, --spacing-from, --gap, --min-runs, --pow-limit and --start go with "
+				   "--rules");
+	}
 
 	total = opt.count;
 	for (size_t f = 0; f < opt.fork_count; f++) {
@@ -367,7 +615,12 @@ main(int argc, char *argv[])
 	}
 
 	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
-	rc = generate(&opt, &genesis, genesis_hash, &pow_limit, &out);
+	if (opt.has_rules)
+		rc = generate_by_rules(&opt, genesis_raw, genesis_hash, &out);
+	else
+		rc = generate(&opt, &genesis, genesis_hash, &pow_limit, &out);
+	if (rc == 0)
+		rc = flush_shuffled(&opt, &out);
 	free(out.all);
 	if (rc == -1)
 		return write_error();
