@@ -178,3 +178,147 @@ export_sum() {
 	assert_json .hash "$SIGNET_HASH_2015"
 	assert_json .chainwork "$SIGNET_CW_2015"
 }
+
+# custom_chain NET STORE GENCHAIN-ARGS...: a custom chain under NET's rules
+# with the easy limit 207fffff, made by cs-genchain into chain.bin and
+# imported into STORE.
+custom_chain() {
+	local net=$1 store=$2
+	shift 2
+	cs-init -q -s "$store" --genesis "$(cs-genchain --rules "$net" --print-genesis)" --rules "$net" \
+		--pow-limit 207fffff
+	cs-genchain --rules "$net" "$@" > chain.bin
+	run -0 cs-put -q -s "$store" -f raw chain.bin
+}
+
+# field FILE HEIGHT time|bits|hash: a field of header HEIGHT (1 = the
+# file's first) of a raw file, as python reads it.
+field() {
+	"$PY" -c 'import hashlib, struct, sys
+h = open(sys.argv[1], "rb").read()[80 * (int(sys.argv[2]) - 1):][:80]
+f = sys.argv[3]
+if f == "time": print(struct.unpack("<I", h[68:72])[0])
+elif f == "bits": print("%08x" % struct.unpack("<I", h[72:76])[0])
+else: print(hashlib.sha256(hashlib.sha256(h).digest()).digest()[::-1].hex())' "$@"
+}
+
+# expected_retarget FILE N: the bits Core requires at height N (a multiple
+# of 2016), computed by python from the times and bits in FILE.
+expected_retarget() {
+	local first
+	if [ "$2" -eq 2016 ]; then
+		first=$(cs-get -s "$STORE" -n 0 -f json | jq -r .header | cut -c137-144 |
+			sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')
+		first=$((16#$first))
+	else
+		first=$(field "$1" $(($2 - 2016)) time)
+	fi
+	"$PY" "$MINE" --retarget "$(field "$1" $(($2 - 1)) bits)" \
+		$(($(field "$1" $(($2 - 1)) time) - first)) 1209600 207fffff
+}
+
+@test "mainnet rules on a custom chain: retargets down (clamped at a quarter), up (clamped at four times) and capped at the limit" {
+	# period 0 at 150 s (a quarter of the target: clamped), period 1 at
+	# 3000 s (five times: clamped at four), period 2 at 600 s, period 3 at
+	# 3000 s again from the limit: capped
+	STORE=main
+	custom_chain mainnet main -n 8100 --spacing-from 0:150 --spacing-from 2016:3000 --spacing-from 4032:600 \
+		--spacing-from 6048:3000
+	for n in 2016 4032 6048 8064; do
+		[ "$(field chain.bin $n bits)" = "$(expected_retarget chain.bin $n)" ]
+	done
+	[ "$(field chain.bin 2016 bits)" = 201fffff ] # 207fffff / 4
+	[ "$(field chain.bin 4032 bits)" = 207ffffc ] # back up four times
+	[ "$(field chain.bin 8064 bits)" = 207fffff ] # capped at the limit
+	[ "$(field chain.bin 2015 bits)" = 207fffff ]
+	run -0 cs-tip -s main -f json
+	assert_json .height 8100
+	# the header at 2016 with its parent's bits instead of the retarget:
+	# bad-diffbits; so is a header at 2017 that keeps the old bits
+	cs-init -q -s cut --genesis "$(cs-genchain --rules mainnet --print-genesis)" --rules mainnet \
+		--pow-limit 207fffff
+	head -c $((2015 * 80)) chain.bin > first.bin
+	run -0 cs-put -q -s cut -f raw first.bin
+	parent=$(field chain.bin 2015 hash)
+	mine "$parent" 4 $(($(field chain.bin 2015 time) + 150)) 207fffff > stale.bin
+	run -65 --separate-stderr cs-put -s cut -f raw stale.bin
+	assert_err_contains "bad-diffbits (incorrect proof of work): $(hash_of stale.bin)"
+	mine "$parent" 4 $(($(field chain.bin 2015 time) + 150)) 201fffff > right.bin
+	run -0 cs-put -q -s cut -f raw right.bin
+	mine "$(hash_of right.bin)" 4 $(($(field chain.bin 2015 time) + 300)) 207fffff > next.bin
+	run -65 --separate-stderr cs-put -s cut -f raw next.bin
+	assert_err_contains "bad-diffbits"
+}
+
+@test "testnet3 rules on a custom chain: the 20-minute rule at 1200 and 1201 s, and the walk back after a minimum-difficulty run" {
+	# three headers late by more than 20 minutes every 50 (a minimum-
+	# difficulty run), the others 150 s apart in the first period, so that
+	# its retarget makes the difficulty harder than the limit, then 600 s
+	STORE=t3
+	custom_chain testnet3 t3 -n 2200 --spacing-from 0:150 --spacing-from 2016:600 --min-runs 50:3
+	hard=$(expected_retarget chain.bin 2016)
+	[ "$(field chain.bin 2016 bits)" = "$hard" ]
+	[ "$hard" != 207fffff ]
+	[ "$(field chain.bin 2049 bits)" = "$hard" ]
+	[ "$(field chain.bin 2050 bits)" = 207fffff ] # 2050 % 50 = 0: late, at the limit
+	[ "$(field chain.bin 2052 bits)" = 207fffff ]
+	[ "$(field chain.bin 2053 bits)" = "$hard" ] # back: the walk back skips the run
+	run -0 cs-tip -s t3 -f json
+	assert_json .height 2200
+	parent=$(field chain.bin 2200 hash)
+	t=$(field chain.bin 2200 time)
+	# 1201 s late: must be at the limit; the walk back's bits are refused
+	mine "$parent" 4 $((t + 1201)) "$hard" late > late-hard.bin
+	run -65 --separate-stderr cs-put -s t3 -f raw late-hard.bin
+	assert_err_contains "bad-diffbits"
+	mine "$parent" 4 $((t + 1201)) 207fffff late > late-easy.bin
+	run -0 cs-put -q -s t3 -f raw late-easy.bin
+	# 1200 s late: not the minimum difficulty, the walk back's bits
+	mine "$parent" 4 $((t + 1200)) 207fffff ontime > ontime-easy.bin
+	run -65 --separate-stderr cs-put -s t3 -f raw ontime-easy.bin
+	assert_err_contains "bad-diffbits"
+	mine "$parent" 4 $((t + 1200)) "$hard" ontime > ontime-hard.bin
+	run -0 cs-put -q -s t3 -f raw ontime-hard.bin
+	# after the minimum-difficulty header, within 20 minutes: the walk
+	# back goes past it to 201fffff
+	mine "$(hash_of late-easy.bin)" 4 $((t + 1201 + 600)) 207fffff a > after-easy.bin
+	run -65 --separate-stderr cs-put -s t3 -f raw after-easy.bin
+	assert_err_contains "bad-diffbits"
+	mine "$(hash_of late-easy.bin)" 4 $((t + 1201 + 600)) "$hard" a > after-hard.bin
+	run -0 cs-put -q -s t3 -f raw after-hard.bin
+	run -0 cs-check -s t3
+}
+
+@test "testnet4 rules on a custom chain: a period's first header 601 s before its parent is time-timewarp-attack" {
+	STORE=t4
+	custom_chain testnet4 t4 -n 2015 --spacing 600
+	parent=$(field chain.bin 2015 hash)
+	t=$(field chain.bin 2015 time)
+	bits=$("$PY" "$MINE" --retarget 207fffff $((t - $(cs-get -s t4 -n 0 -f json | jq -r .header |
+		cut -c137-144 | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/' | xargs -I{} printf '%d' 0x{}))) 1209600 207fffff)
+	mine "$parent" 4 $((t - 601)) "$bits" warp > warp.bin
+	run -65 --separate-stderr cs-put -s t4 -f raw warp.bin
+	assert_err_contains "time-timewarp-attack (block's timestamp is too early on diff adjustment block): $(hash_of warp.bin)"
+	mine "$parent" 4 $((t - 600)) "$bits" ok > ok.bin
+	run -0 cs-put -q -s t4 -f raw ok.bin
+	run -0 cs-tip -s t4 -f json
+	assert_json .height 2016
+}
+
+@test "a store written without rules: cs-put checks new headers against the entries it holds (schema 2)" {
+	# a mainnet-rules custom chain to 3000, the store poked back to
+	# schema 2 with its entries' contexts stripped: the next headers'
+	# retarget context is found by walking to the period's first entry
+	STORE=old
+	custom_chain mainnet old -n 2100 --spacing-from 0:150 --spacing-from 2016:600
+	cs-init -q -s old2 --genesis "$(cs-genchain --rules mainnet --print-genesis)" --rules mainnet --pow-limit 207fffff
+	run -0 cs-poke -s old2 put 4d736368656d61 32
+	head -c $((2100 * 80)) chain.bin > a.bin
+	run -0 cs-put -q -s old2 -f raw a.bin
+	cs-genchain --rules mainnet -n 4100 --spacing-from 0:150 --spacing-from 2016:600 > b.bin
+	tail -c $((2000 * 80)) b.bin > rest.bin
+	run -0 cs-put -q -s old2 -f raw rest.bin
+	[ "$(field b.bin 4032 bits)" = "$(expected_retarget b.bin 4032)" ]
+	run -0 cs-tip -s old2 -f json
+	assert_json .height 4100
+}
