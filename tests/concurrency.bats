@@ -43,8 +43,9 @@ for i in range(0, len(data), 80):
 
 @test "a cs-tip during a long import waits for the next commit, not the import" {
 	# a million headers: long enough (seconds) that the readers land inside
-	# the import even now that cs-put runs near LevelDB's own speed
-	cs-genchain -n 1000000 > chain.bin
+	# the import even now that cs-put runs near LevelDB's own speed; 60 s
+	# apart, so that the last is not ahead of the clock (time-too-new)
+	cs-genchain -n 1000000 --spacing 60 > chain.bin
 	run -0 cs-init -q --network regtest
 	cs-put -q -f raw chain.bin & writer=$!
 	sleep 0.5
