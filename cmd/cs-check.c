@@ -42,6 +42,7 @@ struct check_cli {
 	uint64_t findings, changes; /* seen so far (printed up to PRINT_MAX) */
 	enum cs_format format;
 	bool opaque;
+	char rules[16]; /* the store's header rules */
 	struct cs_out out;
 };
 
@@ -129,7 +130,9 @@ summary(struct check_cli *k, const struct cs_check_report *r)
 	    plural(r->tips, "chain tip", "chain tips"), r->bodies, plural(r->bodies, "body", "bodies"), r->pruned,
 	    r->transactions, plural(r->transactions, "transaction", "transactions"), r->heights,
 	    plural(r->heights, "height", "heights"));
-	if (r->hashes_verified)
+	if (r->rules_verified)
+		cs_warn(&k->cli, "store '%s': every hash, proof of work and header rule (%s) verified", k->dir, k->rules);
+	else if (r->hashes_verified)
 		cs_warn(&k->cli, "store '%s': every hash and proof of work verified", k->dir);
 	else
 		cs_warn(&k->cli, "store '%s': hashes not verified: an opaque store's entries name their own", k->dir);
@@ -179,6 +182,7 @@ check(struct check_cli *k, struct cs_store *store, struct cs_check_report *r, st
 	int rc;
 
 	k->findings = 0;
+	snprintf(k->rules, sizeof(k->rules), "%s", store->meta.rules);
 	if ((rc = cs_check_store(store, &o, r, err)) != 0)
 		return rc;
 	finish_findings(k);

@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "network.h"
 #include "pow.h"
+#include "rules.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +37,12 @@ struct stored {
 	uint64_t chainwork[2]; /* low limbs */
 	uint64_t work;         /* Bitcoin: the header's bits; opaque: the low limb */
 	uint32_t height;
+	/* Bitcoin: what the header rules read of the header, and the rules
+	 * context the entry keeps (has_context) */
+	uint32_t time;
+	int32_t version;
+	uint32_t period_time, period_bits, walk_bits;
+	bool has_context;
 };
 
 /* An entry that is stored but cannot be kept; prev when it decoded. */
@@ -367,6 +374,8 @@ check_meta(struct check *c)
 				finding(c, "meta: the proof-of-work limit is not %s's", net->name);
 			if (memcmp(meta.magic, c->s->meta.magic, 4) != 0)
 				finding(c, "meta: the network magic is not %s's", net->name);
+			if (strcmp(c->s->meta.rules, net->name) != 0)
+				finding(c, "meta: the header rules are %s, not %s's", c->s->meta.rules, net->name);
 		}
 	}
 	value = get(c, "Mtip", 4, &vlen, "meta tip", NULL);
@@ -392,7 +401,8 @@ check_meta(struct check *c)
 			continue;
 		}
 		if (klen > 1 && key[0] == 'M') {
-			static const char *const names[] = { "schema", "network", "genesis", "powlimit", "magic", "tip" };
+			static const char *const names[] = { "schema", "network", "genesis", "powlimit", "magic", "tip",
+				"rules", "checkpoint" };
 			bool known = false;
 
 			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -406,6 +416,20 @@ check_meta(struct check *c)
 	iterate_end(c, it, "keys");
 }
 
+/* Whether the store checks Bitcoin Core's header rules. */
+static bool
+has_rules(const struct check *c)
+{
+	return c->s->rules.enabled && !c->s->meta.opaque;
+}
+
+/* What the store's first entry is called. */
+static const char *
+root_name(const struct check *c)
+{
+	return memcmp(c->s->meta.root, c->s->meta.genesis, 32) == 0 ? "genesis" : "checkpoint";
+}
+
 /* Repair: a built-in network's genesis entry is written again when it is
  * lost or damaged; any other lost or damaged genesis stops the repair
  * before anything is written. */
@@ -413,7 +437,7 @@ static void
 restore_genesis(struct check *c)
 {
 	const struct cs_network *net = cs_network_find(c->s->meta.network);
-	const uint8_t *genesis = c->s->meta.genesis;
+	const uint8_t *genesis = c->s->meta.root;
 	struct cs_store_meta meta;
 	struct cs_error ignored;
 	uint8_t header[CS_HEADER_SIZE], key[33], derived[32];
@@ -438,9 +462,18 @@ restore_genesis(struct check *c)
 		return;
 	if (!builtin) {
 		c->failed = cs_error_set(c->err, CS_EX_IOERR,
-		    "cannot repair store '%s': its genesis entry %s is %s (restore the store from a backup)", c->s->dir,
-		    hex_hash(hex, genesis), present ? "damaged" : "lost");
+		    "cannot repair store '%s': its %s entry %s is %s (restore the store from a backup)", c->s->dir,
+		    root_name(c), hex_hash(hex, genesis), present ? "damaged" : "lost");
 		return;
+	}
+	if (has_rules(c)) {
+		struct cs_rules_ctx ctx;
+
+		cs_rules_ctx_root(&c->s->rules, 0, header, NULL, 0, &ctx);
+		e.has_context = true;
+		e.period_time = ctx.period_time;
+		e.period_bits = ctx.period_bits;
+		e.walk_bits = ctx.walk_bits;
 	}
 	len = cs_store_encode_entry(c->s, &e, c->value, CS_ENTRY_VALUE_MAX);
 	put(c, key, sizeof(key), c->value, len);
@@ -800,6 +833,12 @@ keep(struct check *c, uint32_t j, const struct cs_entry *e)
 			return;
 	} else {
 		st->work = cs_header_bits(e->header);
+		st->time = cs_le32(e->header + 68);
+		st->version = (int32_t)cs_le32(e->header);
+		st->has_context = e->has_context;
+		st->period_time = e->period_time;
+		st->period_bits = e->period_bits;
+		st->walk_bits = e->walk_bits;
 	}
 	if (e->chainwork.limb[2] == 0 && e->chainwork.limb[3] == 0)
 		c->bits[j] &= (uint8_t)~BIT_READ;
@@ -895,6 +934,7 @@ struct frame {
 	size_t next, end;
 	uint32_t height;
 	struct cs_u256 work;
+	struct cs_rules_ctx ctx;
 };
 
 struct walk {
@@ -903,7 +943,8 @@ struct walk {
 };
 
 static int
-push(struct check *c, struct walk *w, size_t next, size_t end, uint32_t height, const struct cs_u256 *work)
+push(struct check *c, struct walk *w, size_t next, size_t end, uint32_t height, const struct cs_u256 *work,
+    const struct cs_rules_ctx *ctx)
 {
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? 2 * w->cap : 64;
@@ -920,30 +961,91 @@ push(struct check *c, struct walk *w, size_t next, size_t end, uint32_t height, 
 	w->v[w->n].end = end;
 	w->v[w->n].height = height;
 	w->v[w->n].work = *work;
+	w->v[w->n].ctx = *ctx;
 	w->n++;
 	return 0;
 }
 
-/* Visits entry i whose parent has (parent_height, parent_chainwork), or the
- * genesis (genesis true): compares, and in a repair rewrites, what is
- * stored; sets what its children build on. */
+/*
+ * The header rules of entry i, a child of an entry whose context is
+ * parent (the first entry: parent NULL), from what pass 2 kept of it: a
+ * broken rule is named; *ctx is set to the context its children build on
+ * (the one its rules give, whatever it keeps); returns whether the
+ * context it keeps must be written again (wrong, or missing in a schema-3
+ * store).
+ */
+static bool
+check_rules(struct check *c, uint32_t i, const struct cs_rules_ctx *parent, uint32_t height,
+    struct cs_rules_ctx *ctx)
+{
+	const struct stored *st = &c->stored[i];
+	const struct cs_rules *r = &c->s->rules;
+	char a[CS_HASH_HEX], reason[CS_RULES_REASON_MAX], text[CS_RULES_TEXT_MAX];
+	uint8_t header[CS_HEADER_SIZE];
+	struct cs_header h;
+
+	/* the fields the rules read; the rest of the header is not theirs */
+	memset(&h, 0, sizeof(h));
+	h.version = st->version;
+	h.time = st->time;
+	h.bits = (uint32_t)st->work;
+	cs_header_encode(&h, header);
+	if (parent == NULL) {
+		cs_rules_ctx_root(r, height, header, c->s->meta.root_times, c->s->meta.root_time_count, ctx);
+	} else {
+		/* Not time-too-new: that rule is of arrival, against the clock
+		 * of the day; Core never judges a stored header by it again. */
+		if (cs_rules_check(r, parent, header, INT64_MAX / 4, reason) != CS_RULES_VALID) {
+			cs_rules_reason_text(reason, text);
+			finding(c, "entry %s (height %u): breaks the header rules: %s (%s)", hex_hash(a, c->hash[i]),
+			    height, reason, text);
+			c->r->rule_breaks++;
+		}
+		cs_rules_ctx_child(r, parent, header, ctx);
+	}
+	if (st->has_context) {
+		if (st->period_time == ctx->period_time && st->period_bits == ctx->period_bits &&
+		    st->walk_bits == ctx->walk_bits)
+			return false;
+		finding(c, "entry %s: its rules context (period %u %08x, walk back %08x) is not its ancestors' "
+			   "(%u %08x, %08x)",
+		    hex_hash(a, c->hash[i]), st->period_time, st->period_bits, st->walk_bits, ctx->period_time,
+		    ctx->period_bits, ctx->walk_bits);
+		return true;
+	}
+	if (c->s->schema < 3)
+		return false;
+	finding(c, "entry %s: has no rules context", hex_hash(a, c->hash[i]));
+	return true;
+}
+
+/* Visits entry i whose parent has (parent_height, parent_chainwork) and,
+ * with header rules, parent_ctx, or the first entry (genesis true: the
+ * genesis, or a checkpoint whose chainwork is given): compares, and in a
+ * repair rewrites, what is stored; sets what its children build on. */
 static void
 derive(struct check *c, uint32_t i, bool genesis, uint32_t parent_height, const struct cs_u256 *parent_chainwork,
-    uint32_t *height, struct cs_u256 *work)
+    const struct cs_rules_ctx *parent_ctx, uint32_t *height, struct cs_u256 *work, struct cs_rules_ctx *ctx)
 {
 	char a[CS_HASH_HEX], x[65], y[65];
-	const char *what = genesis ? "genesis entry" : "entry";
-	/* work may be where parent_chainwork points */
+	const char *what = genesis ? root_name(c) : "entry";
+	/* work and ctx may be where parent_chainwork and parent_ctx point */
 	const struct cs_u256 parent = *parent_chainwork, *parent_work = &parent;
+	bool checkpoint = genesis && c->s->meta.base_height > 0, rewrite_context = false;
 	uint8_t key[33];
 	struct cs_entry e;
 	unsigned flags;
 	size_t vlen;
 	char *value;
 
-	*height = genesis ? 0 : parent_height + 1;
+	*height = genesis ? c->s->meta.base_height : parent_height + 1;
 	*work = *parent_work;
-	if (!(c->bits[i] & (BIT_READ | BIT_FLAGS))) {
+	if (has_rules(c)) {
+		struct cs_rules_ctx from = genesis ? *ctx : *parent_ctx;
+
+		rewrite_context = check_rules(c, i, genesis ? NULL : &from, *height, ctx);
+	}
+	if (!(c->bits[i] & (BIT_READ | BIT_FLAGS)) && !checkpoint && !(rewrite_context && c->repair)) {
 		const struct stored *st = &c->stored[i];
 		struct cs_u256 own;
 
@@ -970,26 +1072,35 @@ derive(struct check *c, uint32_t i, bool genesis, uint32_t parent_height, const 
 		cs_store_free(value);
 		return;
 	}
-	if (genesis)
+	/* a checkpoint's chainwork is given, not derived: it is trusted */
+	if (checkpoint)
+		*work = e.chainwork;
+	else if (genesis)
 		*work = e.work;
 	else
 		cs_u256_add_saturate(work, parent_work, &e.work);
 	flags = (c->bits[i] & BIT_BODY) ? CS_ENTRY_HAS_BODY : (c->bits[i] & BIT_PRUNED) ? CS_ENTRY_PRUNED : 0;
 	if (e.height != *height)
 		finding(c, "%s %s: height %u does not match %s (expected %u)", what, a, e.height,
-		    genesis ? "the genesis's" : "its parent's", *height);
+		    genesis ? "the store's first" : "its parent's", *height);
 	if (cs_u256_cmp(&e.chainwork, work) != 0)
 		finding(c, "%s %s: chainwork %s does not match %s (expected %s)", what, a, hex_work(x, &e.chainwork),
 		    genesis ? "its own work" : "its parent's", hex_work(y, work));
 	if (c->repair && (e.height != *height || cs_u256_cmp(&e.chainwork, work) != 0 ||
-			     (e.flags & ~(unsigned)CS_ENTRY_OPAQUE) != flags)) {
+			     (e.flags & ~(unsigned)CS_ENTRY_OPAQUE) != flags || rewrite_context)) {
 		size_t len;
 
-		repaired(c, "rewrote entry %s: height %u, chainwork %s, flags 0x%02x", a, *height, hex_work(y, work),
-		    flags);
+		repaired(c, "rewrote entry %s: height %u, chainwork %s, flags 0x%02x%s", a, *height, hex_work(y, work),
+		    flags, rewrite_context ? ", rules context" : "");
 		e.height = *height;
 		e.chainwork = *work;
 		e.flags = flags;
+		if (rewrite_context) {
+			e.has_context = true;
+			e.period_time = ctx->period_time;
+			e.period_bits = ctx->period_bits;
+			e.walk_bits = ctx->walk_bits;
+		}
 		len = cs_store_encode_entry(c->s, &e, c->value, CS_ENTRY_VALUE_MAX);
 		put(c, key, sizeof(key), c->value, len);
 	}
@@ -1017,19 +1128,21 @@ walk_from_genesis(struct check *c)
 {
 	struct walk w = { NULL, 0, 0 };
 	struct cs_u256 work, zero;
+	struct cs_rules_ctx ctx;
 	uint32_t cur = c->genesis, height;
 	size_t lo, hi;
 
 	cs_u256_set_u64(&zero, 0);
-	derive(c, cur, true, 0, &zero, &height, &work);
+	memset(&ctx, 0, sizeof(ctx));
+	derive(c, cur, true, 0, &zero, NULL, &height, &work, &ctx);
 	while (!c->failed) {
 		reached(c, cur, height, &work);
 		children(c, cur, &lo, &hi);
 		if (lo < hi) {
-			if (hi - lo > 1 && push(c, &w, lo + 1, hi, height, &work) != 0)
+			if (hi - lo > 1 && push(c, &w, lo + 1, hi, height, &work, &ctx) != 0)
 				break;
 			cur = c->order[lo];
-			derive(c, cur, false, height, &work, &height, &work);
+			derive(c, cur, false, height, &work, &ctx, &height, &work, &ctx);
 			continue;
 		}
 		while (w.n > 0 && w.v[w.n - 1].next == w.v[w.n - 1].end)
@@ -1037,7 +1150,7 @@ walk_from_genesis(struct check *c)
 		if (w.n == 0)
 			break;
 		cur = c->order[w.v[w.n - 1].next++];
-		derive(c, cur, false, w.v[w.n - 1].height, &w.v[w.n - 1].work, &height, &work);
+		derive(c, cur, false, w.v[w.n - 1].height, &w.v[w.n - 1].work, &w.v[w.n - 1].ctx, &height, &work, &ctx);
 	}
 	free(w.v);
 }
@@ -1082,12 +1195,14 @@ static uint64_t
 walk_cut_off(struct check *c, uint32_t root)
 {
 	struct walk w = { NULL, 0, 0 };
+	struct cs_rules_ctx none;
 	struct cs_u256 zero;
 	uint32_t cur = root;
 	uint64_t count = 0;
 	size_t lo, hi;
 
 	cs_u256_set_u64(&zero, 0);
+	memset(&none, 0, sizeof(none));
 	while (!c->failed) {
 		c->bits[cur] |= BIT_SEEN;
 		count++;
@@ -1095,7 +1210,7 @@ walk_cut_off(struct check *c, uint32_t root)
 			drop_unconnected(c, cur);
 		children(c, cur, &lo, &hi);
 		if (lo < hi) {
-			if (hi - lo > 1 && push(c, &w, lo + 1, hi, 0, &zero) != 0)
+			if (hi - lo > 1 && push(c, &w, lo + 1, hi, 0, &zero, &none) != 0)
 				break;
 			cur = c->order[lo];
 			continue;
@@ -1299,7 +1414,7 @@ height_header_sound(struct check *c, uint32_t h, const uint32_t *path, const uin
 {
 	uint8_t header[CS_HEADER_SIZE], hash[32];
 
-	if (c->s->meta.opaque || h == 0)
+	if (c->s->meta.opaque || h <= c->s->meta.base_height)
 		return false;
 	cs_store_main_header(value, c->hash[path[h - 1]], header);
 	return cs_header_hash(header, hash) == 0 && memcmp(hash, value, 32) == 0;
@@ -1311,7 +1426,7 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 {
 	char a[CS_HASH_HEX], b[CS_HASH_HEX];
 	struct height_run missing = { false, 0, 0, "missing", 0 }, above = { false, 0, 0, "above", top_height };
-	uint32_t *path = NULL, next = 0;
+	uint32_t *path = NULL, next = 0, base = c->s->meta.base_height;
 	leveldb_iterator_t *it;
 	const char *key;
 	size_t klen;
@@ -1324,10 +1439,11 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 		}
 		for (uint32_t i = top, h = top_height;; i = c->parent[i], h--) {
 			path[h] = i;
-			if (h == 0)
+			if (h <= base)
 				break;
 		}
 	}
+	next = base;
 	it = iterate(c, 'H');
 	for (; (key = key_of(it, 'H', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		size_t vlen;
@@ -1342,6 +1458,12 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 			continue;
 		}
 		h = be32((const uint8_t *)key + 1);
+		if (h < base) {
+			finding(c, "height index: height %u is below the checkpoint (height %u)", h, base);
+			if (c->repair)
+				del(c, key, klen);
+			continue;
+		}
 		if (path == NULL || h > top_height) {
 			if (path != NULL)
 				run_add(c, &above, h);
@@ -1407,7 +1529,7 @@ check_tip(struct check *c)
 		top_height = c->best_height;
 	}
 	if (top != NONE) {
-		c->r->main = (uint64_t)top_height + 1;
+		c->r->main = (uint64_t)top_height - c->s->meta.base_height + 1;
 		c->r->forks = c->reached - c->r->main;
 	}
 	check_heights(c, top, top_height);
@@ -1580,6 +1702,7 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 	c.repair = repair;
 	c.genesis = c.tip = c.best = c.cached_body = c.new_tip = NONE;
 	r->hashes_verified = !s->meta.opaque;
+	r->rules_verified = s->rules.enabled && !s->meta.opaque;
 	c.scan = leveldb_readoptions_create();
 	leveldb_readoptions_set_verify_checksums(c.scan, 1);
 	leveldb_readoptions_set_fill_cache(c.scan, 0);
@@ -1597,15 +1720,15 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 	if (!c.failed)
 		scan_entries(&c);
 	if (!c.failed) {
-		c.genesis = find(&c, s->meta.genesis);
+		c.genesis = find(&c, s->meta.root);
 		if (c.has_tip)
 			c.tip = find(&c, c.tip_hash);
-		if (c.genesis == NONE && find_bad(&c, s->meta.genesis) == NULL)
-			finding(&c, "genesis entry %s: missing", hex_hash(a, s->meta.genesis));
+		if (c.genesis == NONE && find_bad(&c, s->meta.root) == NULL)
+			finding(&c, "%s entry %s: missing", root_name(&c), hex_hash(a, s->meta.root));
 		if (c.genesis == NONE && repair)
 			c.failed = cs_error_set(err, CS_EX_IOERR,
-			    "cannot repair store '%s': its genesis entry %s is lost (restore it from a backup)", s->dir,
-			    hex_hash(a, s->meta.genesis));
+			    "cannot repair store '%s': its %s entry %s is lost (restore it from a backup)", s->dir,
+			    root_name(&c), hex_hash(a, s->meta.root));
 	}
 	if (!c.failed)
 		link_parents(&c);

@@ -69,6 +69,8 @@ struct cs_check_report {
 	uint64_t heights;      /* 'H' keys */
 	uint64_t unknown;      /* keys of a kind this chainstore does not know (left alone) */
 	bool hashes_verified;  /* false in an opaque store */
+	bool rules_verified;   /* the store has header rules, checked on every entry */
+	uint64_t rule_breaks;  /* entries that break them (each also a finding) */
 	uint64_t findings;     /* problems found */
 	/* cs_check_repair only */
 	uint64_t changes;      /* keys written or deleted */

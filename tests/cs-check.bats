@@ -29,7 +29,9 @@ key() {
 # entry_edit HASH PYTHON: rewrites entry HASH's stored value with a python
 # statement on v, a bytearray: flags v[0], height v[1:5] (big-endian),
 # the chainwork's length v[5] and its big-endian bytes v[6:6 + v[5]], then
-# the header (schema 2, libcommon/store.h).
+# the header, then (schema 3, a store with header rules) the rules context:
+# its period's first time and bits and the walk back's bits, 4 bytes each
+# (libcommon/store.h).
 entry_edit() {
 	local k v
 	k=$(key 45 "$1")
@@ -86,7 +88,7 @@ opaque_store() {
 	run -0 --separate-stderr cs-check -v
 	assert_output ''
 	assert_err_equal "cs-check: store '$CS_STORE': 10237 entries (10237 on the main chain, 0 on forks), 1 chain tip, 0 bodies (0 pruned), 0 transactions indexed, 10237 heights indexed
-cs-check: store '$CS_STORE': every hash and proof of work verified
+cs-check: store '$CS_STORE': every hash, proof of work and header rule (mainnet) verified
 cs-check: store '$CS_STORE' is sound"
 }
 
@@ -258,7 +260,7 @@ cs-check: store '$CS_STORE' is corrupt: 2 problems found"
 @test "cs-check: a header damaged at 10230: dropped with what hangs on it; cs-put brings them back" {
 	init_mainnet_10k
 	h=$(hash_at 10230)
-	entry_edit "$h" 'v[-1] ^= 0xff'
+	entry_edit "$h" 'v[-13] ^= 0xff' # the header's last byte, before the rules context (12)
 	run -74 --separate-stderr cs-check
 	assert_err_contains "entry $h: its header hashes to "
 	assert_err_contains "entry $(hash_at 10231): its parent $h is not sound; it and 5 entries after it do not connect to the genesis"
@@ -391,8 +393,8 @@ cs-check: store '$CS_STORE' is corrupt: 2 problems found"
 
 @test "cs-check: flags that lie about the body" {
 	btcd_store
-	entry_edit "$HASH_170" 'v[0] = 0'
-	entry_edit "$(hash_at 9)" 'v[0] = 3'
+	entry_edit "$HASH_170" 'v[0] &= 8' # 8: the rules context, kept
+	entry_edit "$(hash_at 9)" 'v[0] = 3 | v[0] & 8'
 	run -74 --separate-stderr cs-check
 	assert_err_contains "entry $HASH_170: a body is stored but its flags say none"
 	assert_err_contains "entry $(hash_at 9): marked pruned, yet its body is stored"
@@ -495,4 +497,77 @@ open(f, "wb").write(d)' "$big"
 	run -0 cs-check
 	run -0 cs-tip -f json
 	assert_json .hash "$HASH_10236"
+}
+
+@test "cs-check: real testnet3 0..35141 and signet 0..2015 keep Bitcoin Core's header rules" {
+	cs-init -q -s t3 --network testnet3
+	run -0 cs-put -q -s t3 -f raw "$TESTNET3"
+	run -0 --separate-stderr cs-check -v -s t3
+	assert_err_contains "every hash, proof of work and header rule (testnet3) verified"
+	cs-init -q -s sig --network signet
+	run -0 cs-put -q -s sig -f raw "$SIGNET"
+	run -0 cs-check -s sig
+}
+
+@test "cs-check: a store written before the rules names each entry that breaks them; --repair leaves them" {
+	# a custom chain with no rules holds a version-1 header and one timed
+	# before its parents' median; told afterwards that it is a regtest
+	# store of schema 2 (no rules context in its entries), cs-check names both
+	genesis=0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4adae5494dffff7f2002000000
+	cs-init -q --genesis "$genesis"
+	"$PY" "$REPO/tests/tools/mine-header.py" "$GENESIS_REGTEST" 1 1296689202 207fffff > v1.bin
+	h1=$(display_hash_of_hex "$(xxd -p -c 80 v1.bin)")
+	"$PY" "$REPO/tests/tools/mine-header.py" "$h1" 4 1296689100 207fffff > old.bin
+	h2=$(display_hash_of_hex "$(xxd -p -c 80 old.bin)")
+	cat v1.bin old.bin | run -0 cs-put -q -f raw
+	run -0 cs-check
+	run -0 cs-poke put "$(printf Mrules | xxd -p)" "$(printf regtest | xxd -p)"
+	run -0 cs-poke put "$(printf Mschema | xxd -p)" 32
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $h1 (height 1): breaks the header rules: bad-version(0x00000001) (rejected nVersion=0x00000001 block)"
+	assert_err_contains "entry $h2 (height 2): breaks the header rules: time-too-old (block's timestamp is too early)"
+	assert_err_contains "2 problems found"
+	run -74 --separate-stderr cs-check --repair
+	assert_err_contains "is still corrupt after repair: entry $h1 (height 1): breaks the header rules"
+	run -0 cs-tip -f json
+	assert_json .hash "$h2"
+}
+
+@test "cs-check: a rules context that is not its ancestors' is named, and --repair writes it again" {
+	init_mainnet_10k
+	h=$(hash_at 5000)
+	# the period's first time (of height 4032) changed by one second
+	entry_edit "$h" 'v[-12:-8] = (int.from_bytes(v[-12:-8], "big") + 1).to_bytes(4, "big")'
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $h: its rules context (period "
+	assert_err_contains "is not its ancestors'"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: rewrote entry $h: height 5000, chainwork $(printf "%x" $((5001 * 0x100010001))), flags 0x00, rules context"
+	run -0 cs-check
+	# and the store goes on taking headers (the next retarget reads it)
+	run -0 cs-put -q -f raw "$MAINNET"
+}
+
+@test "cs-check: a store that starts at bitcoinj's checkpoint 822528 is sound, from the checkpoint on" {
+	"$PY" -c 'import base64, csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["height"] == "822528":
+        raw = bytes.fromhex(r["chainwork"])[-12:] + (822528).to_bytes(4, "big") + bytes.fromhex(r["header_hex"])
+        print(base64.b64encode(raw).decode())' "$DATA/mainnet/checkpoints_bitcoinj.csv" > checkpoint.txt
+	cs-init -q --network mainnet --checkpoint checkpoint.txt
+	run -0 cs-put -q -f raw "$DATA/mainnet/headers_822528-830592.bin"
+	run -0 --separate-stderr cs-check -v
+	assert_err_contains "8065 entries (8065 on the main chain, 0 on forks), 1 chain tip"
+	assert_err_contains "8065 heights indexed"
+	assert_err_contains "every hash, proof of work and header rule (mainnet) verified"
+	# a height index entry below the checkpoint is named, and dropped
+	run -0 cs-poke put "48$(printf '%08x' 822527)" "$(printf '%064x' 1)"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "height index: height 822527 is below the checkpoint (height 822528)"
+	run -0 cs-check --repair -q
+	run -0 cs-check
+	# the checkpoint entry itself cannot be rebuilt
+	run -0 cs-poke del "45$(reverse_hex 000000000000000000001daacd23f9cb40c69ba923085618a5f9dbdd4d97e93a)"
+	run -74 --separate-stderr cs-check --repair
+	assert_err_contains "its checkpoint entry 000000000000000000001daacd23f9cb40c69ba923085618a5f9dbdd4d97e93a is lost (restore the store from a backup)"
 }
