@@ -22,9 +22,14 @@ _comp_cmd_cs_init()
             COMPREPLY=($(compgen -W 'cbor json' -- "$cur"))
             return
             ;;
-        --network)
+        --network | --rules)
             COMPREPLY=($(compgen -W 'mainnet testnet3 testnet4 signet regtest' \
                 -- "$cur"))
+            [[ $prev == --rules ]] && COMPREPLY+=($(compgen -W 'none' -- "$cur"))
+            return
+            ;;
+        --checkpoint)
+            _filedir
             return
             ;;
     esac

@@ -121,7 +121,8 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 		st->tip_time = h.time;
 	}
 	cs_store_free(owned);
-	st->main = (uint64_t)st->tip_height + 1;
+	/* from the genesis, or the checkpoint the store starts at */
+	st->main = (uint64_t)st->tip_height - s->meta.base_height + 1;
 	st->forks = st->entries > st->main ? st->entries - st->main : 0;
 
 	for (int k = 0; k < CS_STAT_KINDS; k++) {

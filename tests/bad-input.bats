@@ -286,17 +286,17 @@ put_bad() {
 
 @test "bad proof of work: header 11 with its nonce changed" {
 	mk 'H[11][:76] + bytes([H[11][76] ^ 0xff]) + H[11][77:]'
-	put_bad 65 'bad proof of work' -f raw
+	put_bad 65 'bad proof of work (high-hash)' -f raw
 }
 
 @test "bad proof of work: a target above mainnet's limit (bits 0x1e00ffff)" {
 	mk 'H[11][:72] + bytes.fromhex("ffff001e") + H[11][76:]'
-	put_bad 65 "bad proof of work: target above the network's limit" -f raw
+	put_bad 65 "bad proof of work: target above the network's limit (high-hash)" -f raw
 }
 
 @test "bad proof of work: a zero target (bits 0)" {
 	mk 'H[11][:72] + zero(4) + H[11][76:]'
-	put_bad 65 'bad proof of work: negative, zero or overflowing target' -f raw
+	put_bad 65 'bad proof of work: negative, zero or overflowing target (high-hash)' -f raw
 }
 
 @test "unknown parent: mainnet header 300000 (as the last item)" {
@@ -472,7 +472,7 @@ open("input", "wb").write(bytes.fromhex("f9beb4d9") + struct.pack("<I", len(blk)
 
 @test "hex: a header in display (reversed) order" {
 	mk 'H[11][::-1].hex() + "\n"'
-	put_bad 65 'bad proof of work: negative, zero or overflowing target' -f hex
+	put_bad 65 'bad proof of work: negative, zero or overflowing target (high-hash)' -f hex
 }
 
 # --- JSON lines -----------------------------------------------------------
@@ -524,7 +524,7 @@ open("input", "wb").write(bytes.fromhex("f9beb4d9") + struct.pack("<I", len(blk)
 
 @test "json: a header given in display order (its hash then fails)" {
 	mk '"{\"header\": \"%s\"}\n" % H[11][::-1].hex()'
-	put_bad 65 'bad proof of work: negative, zero or overflowing target' -f json
+	put_bad 65 'bad proof of work: negative, zero or overflowing target (high-hash)' -f json
 }
 
 # --- locators (cs-locator --headers) --------------------------------------

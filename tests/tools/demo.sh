@@ -3,7 +3,10 @@
 # import the shipped real headers 0-10236 and the real blocks 1-255 (bodies),
 # then print the tip, block 170 and its first payment (through the
 # transaction index), back the store up, check the backup, prune old bodies
-# into an archive and bring them back, and print the store's statistics.
+# into an archive and bring them back, and print the store's statistics;
+# then a header Bitcoin Core rejects, rejected with Core's reason, and a
+# store that starts at bitcoinj's checkpoint 822528 and takes the real
+# headers to 830592.
 # Run by `make demo` from the repository root; the store is ./demo.cs and
 # its backup ./demo.cs.backup.
 
@@ -45,3 +48,33 @@ echo "\$ cs-tip -s $store -f text"
 cs-tip -s "$store" -f text
 echo "expected: tip 10236 000000004f74d42205b9d7ae1cb5c1591e723894a71358fce73b7e0919628161," \
     "chainwork 27fd27fd27fd (tests/data/README.md)"
+
+# Bitcoin Core's header rules: a regtest header of version 1 at height 1
+# (mined here by python, apart from the code) is rejected with Core's reason.
+reg=$store.regtest
+rm -rf "$reg"
+echo "\$ cs-init -s $reg --network regtest"
+cs-init -s "$reg" --network regtest
+echo "\$ tests/tools/mine-header.py <regtest genesis> 1 1296689202 207fffff | cs-put -s $reg -f raw   # exit 65"
+python3 tests/tools/mine-header.py 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206 \
+    1 1296689202 207fffff | cs-put -s "$reg" -f raw || echo "(exit $?)"
+
+# A store that starts at bitcoinj's checkpoint 822528 (a line of its
+# checkpoints file: base64 of chainwork, height and header), then the real
+# headers to 830592 through four retargets.
+cp=$store.checkpoint
+rm -rf "$cp"
+line=$(python3 -c 'import base64, csv
+for r in csv.DictReader(open("tests/data/mainnet/checkpoints_bitcoinj.csv")):
+    if r["height"] == "822528":
+        print(base64.b64encode(bytes.fromhex(r["chainwork"])[-12:] + (822528).to_bytes(4, "big")
+                               + bytes.fromhex(r["header_hex"])).decode())')
+echo "\$ echo $line | cs-init -s $cp --network mainnet --checkpoint -"
+echo "$line" | cs-init -s "$cp" --network mainnet --checkpoint -
+echo "\$ cs-put -s $cp -f raw $data/mainnet/headers_822528-830592.bin"
+cs-put -s "$cp" -f raw "$data/mainnet/headers_822528-830592.bin"
+echo "\$ cs-tip -s $cp -f text && cs-check -s $cp -v"
+cs-tip -s "$cp" -f text
+cs-check -s "$cp" -v
+echo "expected: tip 830592 00000000000000000000506183a8b30fa3224b85e82a70416e1d594bdb632fdb," \
+    "chainwork 6a70fe70f2873330c7529db0 (tests/data/README.md)"
