@@ -49,6 +49,41 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
+/* The first entry of r, read from path (NULL or "-": standard input). */
+static int
+first_entry(struct cs_reader *r, const char *path, struct cs_record *rec, const char *what, struct cs_error *err)
+{
+	switch (cs_reader_next(r, rec, true, err)) {
+	case CS_READ_RECORD:
+		return 0;
+	case CS_READ_END:
+		if (path == NULL || strcmp(path, "-") == 0)
+			return cs_error_set(err, CS_EX_DATAERR, "no %s entry on standard input", what);
+		return cs_error_set(err, CS_EX_DATAERR, "no %s entry in '%s'", what, path);
+	default:
+		return err->code;
+	}
+}
+
+/* The first entry is the only one: more is a mistake (a whole chain piped
+ * into cs-init), not something to drop unread. */
+static int
+only_entry(struct cs_reader *r, const char *what, struct cs_error *err)
+{
+	struct cs_record rec;
+
+	switch (cs_reader_next(r, &rec, true, err)) {
+	case CS_READ_END:
+		return 0;
+	case CS_READ_RECORD:
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "item %llu at byte %llu: only the %s entry goes to cs-init; the others go to cs-put",
+		    (unsigned long long)rec.item, (unsigned long long)rec.offset, what);
+	default:
+		return err->code;
+	}
+}
+
 /* An opaque genesis: the one entry on standard input. Its header and body
  * are copied into *owned (free it), since reading on moves the input. */
 static int
@@ -58,16 +93,8 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 	struct cs_record rec;
 	int rc;
 
-	if ((rc = cs_reader_open(r, NULL, format, NULL, err)) != 0)
+	if ((rc = cs_reader_open(r, NULL, format, NULL, err)) != 0 || (rc = first_entry(r, NULL, &rec, "genesis", err)) != 0)
 		return rc;
-	switch (cs_reader_next(r, &rec, true, err)) {
-	case CS_READ_RECORD:
-		break;
-	case CS_READ_END:
-		return cs_error_set(err, CS_EX_DATAERR, "no genesis entry on standard input");
-	default:
-		return err->code;
-	}
 	if ((rc = cs_genesis_opaque(&rec, meta, e, err)) != 0)
 		return rc;
 	if ((*owned = malloc(e->header_len + e->body_len + 1)) == NULL)
@@ -78,18 +105,7 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 		memcpy(*owned + e->header_len, e->body, e->body_len);
 		e->body = *owned + e->header_len;
 	}
-	/* The genesis is one entry: more is a mistake (a whole chain piped
-	 * into cs-init), not something to drop unread. */
-	switch (cs_reader_next(r, &rec, true, err)) {
-	case CS_READ_END:
-		return 0;
-	case CS_READ_RECORD:
-		return cs_error_set(err, CS_EX_DATAERR,
-		    "item %llu at byte %llu: only the genesis entry goes to cs-init; the others go to cs-put",
-		    (unsigned long long)rec.item, (unsigned long long)rec.offset);
-	default:
-		return err->code;
-	}
+	return only_entry(r, "genesis", err);
 }
 
 /* Whether the input starts like a line of text (base64), not an entry. */
@@ -136,30 +152,15 @@ checkpoint(const char *path, enum cs_format format, struct cs_reader *r, const s
 	}
 	if (err->code != 0)
 		return err->code;
-	switch (cs_reader_next(r, &rec, true, err)) {
-	case CS_READ_RECORD:
-		break;
-	case CS_READ_END:
-		return cs_error_set(err, CS_EX_DATAERR, "no checkpoint entry in the input");
-	default:
-		return err->code;
-	}
+	if ((rc = first_entry(r, path, &rec, "checkpoint", err)) != 0)
+		return rc;
 	if (rec.has_header && rec.header_len == CS_HEADER_SIZE) {
 		memcpy(header, rec.header, CS_HEADER_SIZE);
 		rec.header = header;
 	}
 	if ((rc = cs_genesis_checkpoint(net, &rec, meta, e, err)) != 0)
 		return rc;
-	switch (cs_reader_next(r, &rec, true, err)) {
-	case CS_READ_END:
-		return 0;
-	case CS_READ_RECORD:
-		return cs_error_set(err, CS_EX_DATAERR,
-		    "item %llu at byte %llu: a checkpoint is one entry; the others go to cs-put",
-		    (unsigned long long)rec.item, (unsigned long long)rec.offset);
-	default:
-		return err->code;
-	}
+	return only_entry(r, "checkpoint", err);
 }
 
 int

@@ -183,6 +183,26 @@ reject(const struct cs_record *rec, struct cs_error *err, const char *why, const
 	    (unsigned long long)rec->offset, why, hex);
 }
 
+/* Whether the store checks Bitcoin Core's header rules. */
+static bool
+has_rules(const struct cs_import *im)
+{
+	return im->store->rules.enabled && !im->store->meta.opaque;
+}
+
+/* An entry of a store with header rules keeps what its children's rules
+ * need of its period (store.h). */
+static void
+set_context(const struct cs_import *im, struct cs_entry *e, const struct cs_rules_ctx *ctx)
+{
+	if (!has_rules(im))
+		return;
+	e->has_context = true;
+	e->period_time = ctx->period_time;
+	e->period_bits = ctx->period_bits;
+	e->walk_bits = ctx->walk_bits;
+}
+
 static int
 load_tip(struct cs_import *im, struct cs_error *err)
 {
@@ -492,6 +512,7 @@ add_pending_duplicate(struct cs_import *im, const struct cs_record *rec, const s
 	e.flags = CS_ENTRY_HAS_BODY;
 	e.header = rec->header;
 	e.header_len = rec->header_len;
+	set_context(im, &e, &pending->ctx);
 	if ((rc = stage_reserve(im, err)) != 0 || (rc = put_body(im, d->hash, rec, err)) != 0)
 		return rc;
 	put_entry(im, &e);
@@ -598,13 +619,6 @@ keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header)
 	memcpy(im->headers + im->headers_len, header, CS_HEADER_SIZE);
 	p->header_at = (uint32_t)im->headers_len;
 	im->headers_len += CS_HEADER_SIZE;
-}
-
-/* Whether the store checks Bitcoin Core's header rules. */
-static bool
-has_rules(const struct cs_import *im)
-{
-	return im->store->rules.enabled && !im->store->meta.opaque;
 }
 
 /*
@@ -765,10 +779,7 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 		if ((rc = check_rules(im, rec, d, parent_ctx, err)) != 0)
 			return rc;
 		cs_rules_ctx_child(&im->store->rules, parent_ctx, rec->header, &ctx);
-		e.has_context = true;
-		e.period_time = ctx.period_time;
-		e.period_bits = ctx.period_bits;
-		e.walk_bits = ctx.walk_bits;
+		set_context(im, &e, &ctx);
 	}
 	memcpy(e.hash, d->hash, 32);
 	memcpy(e.prev, d->prev, 32);

@@ -110,7 +110,7 @@ print(struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 10236 * 80 + 68)[
 	assert_line "chainstore_tip_height $store 10236.0"
 	assert_line "chainstore_tip_timestamp_seconds $store 1239186796.0"
 	assert_line "chainstore_bytes_on_disk $store $(db_bytes).0"
-	assert_line "chainstore_info $(jq -cn --arg s "$CS_STORE" '{network: "mainnet", profile: "bitcoin", store: $s}') 1.0"
+	assert_line "chainstore_info $(jq -cn --arg s "$CS_STORE" '{network: "mainnet", profile: "bitcoin", rules: "mainnet", store: $s}') 1.0"
 	assert_line --regexp "^chainstore_key_bytes .*\"kind\":\"entries\".* [0-9]+\\.0\$"
 	assert_line --regexp "^chainstore_leveldb_files .*\"level\":\"6\".* 0\\.0\$"
 	assert_line --regexp "^chainstore_leveldb_memory_bytes .* [0-9]+\\.0\$"

@@ -159,7 +159,7 @@ export_sum() {
 	assert_err_contains "unknown rules 'moonnet'"
 }
 
-@test "real chains import whole under their rules: mainnet 0..10236, testnet3 0..35141, signet 0..2015" {
+@test "real chains import whole under their rules: mainnet 0..10236, testnet3 0..35141, signet 0..2015, the btcd reorg" {
 	cs-init -q -s main --network mainnet
 	run -0 cs-put -q -s main -f raw "$MAINNET"
 	run -0 cs-tip -s main -f json
@@ -177,6 +177,12 @@ export_sum() {
 	run -0 cs-tip -s sig -f json
 	assert_json .hash "$SIGNET_HASH_2015"
 	assert_json .chainwork "$SIGNET_CW_2015"
+	# btcd's reorg chain, mined on mainnet's rules: 5A takes the tip
+	cs-init -q -s reorg --network mainnet
+	run -0 cs-put -q -s reorg -f blk "$REORG/blk_0_to_4.dat" "$REORG/blk_3A.dat" "$REORG/blk_4A.dat" \
+		"$REORG/blk_5A.dat"
+	run -0 cs-tip -s reorg -f json
+	assert_json .hash "$REORG_HASH_5A"
 }
 
 # custom_chain NET STORE GENCHAIN-ARGS...: a custom chain under NET's rules

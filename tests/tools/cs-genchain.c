@@ -216,15 +216,23 @@ spacing_at(const struct options *opt, uint32_t height)
 	return seconds;
 }
 
-/* --rules: the next header after parent (context ctx) at height, mined, and
- * its context. 0, or an exit code with a message. */
+/* The header at height of branch, after the parent whose context is ctx:
+ * with --rules, timed by the schedule and with the bits the rules require
+ * (ctx becomes its own); else timed genesis's time + spacing * height,
+ * with the bits h has. Mined into raw and hash. 0, or an exit code with
+ * a message. */
 static int
-next_by_rules(const struct options *opt, struct cs_header *h, struct cs_rules_ctx *ctx, uint32_t height,
-    uint32_t branch, uint8_t raw[CS_HEADER_SIZE], uint8_t hash[32])
+next_header(const struct options *opt, const struct cs_header *genesis, struct cs_header *h,
+    struct cs_rules_ctx *ctx, uint32_t height, uint32_t branch, const struct cs_u256 *pow_limit,
+    uint8_t raw[CS_HEADER_SIZE], uint8_t hash[32])
 {
 	uint64_t time = (uint64_t)ctx->time + spacing_at(opt, height);
 	struct cs_rules_ctx child;
 
+	if (!opt->has_rules) {
+		h->time = genesis->time + opt->spacing * height;
+		return mine(h, opt->seed, height, branch, pow_limit, raw, hash) != 0 ? CS_EX_SOFTWARE : 0;
+	}
 	if (time > UINT32_MAX) {
 		fprintf(stderr, "cs-genchain: height %" PRIu32 ": the time passes 2^32\n", height);
 		return CS_EX_USAGE;
@@ -236,7 +244,7 @@ next_by_rules(const struct options *opt, struct cs_header *h, struct cs_rules_ct
 				" too hard to mine here\n", height, h->bits);
 		return CS_EX_USAGE;
 	}
-	if (mine(h, opt->seed, height, branch, &opt->rules.pow_limit, raw, hash) != 0)
+	if (mine(h, opt->seed, height, branch, pow_limit, raw, hash) != 0)
 		return CS_EX_SOFTWARE;
 	cs_rules_ctx_child(&opt->rules, ctx, raw, &child);
 	*ctx = child;
@@ -252,55 +260,6 @@ rules_genesis(const struct options *opt, struct cs_header *g, uint8_t raw[CS_HEA
 	g->time = opt->start;
 	g->bits = opt->rules.pow_limit_bits;
 	return mine(g, opt->seed, 0, UINT32_MAX, &opt->rules.pow_limit, raw, hash);
-}
-
-/* --rules: the main chain, then each fork, each header as the rules say. */
-static int
-generate_by_rules(struct options *opt, const uint8_t genesis_raw[CS_HEADER_SIZE],
-    const uint8_t genesis_hash[32], struct output *out)
-{
-	struct cs_rules_ctx ctx;
-	struct cs_header h;
-	uint8_t raw[CS_HEADER_SIZE], hash[32];
-	int rc;
-
-	cs_rules_ctx_root(&opt->rules, 0, genesis_raw, NULL, 0, &ctx);
-	for (size_t f = 0; f < opt->fork_count; f++) {
-		if (opt->forks[f].at == 0) {
-			memcpy(opt->forks[f].parent, genesis_hash, 32);
-			opt->forks[f].ctx = ctx;
-		}
-	}
-	memset(&h, 0, sizeof(h));
-	h.version = GENCHAIN_VERSION;
-	memcpy(h.prev, genesis_hash, 32);
-	for (uint32_t height = 1; height <= opt->count; height++) {
-		if ((rc = next_by_rules(opt, &h, &ctx, height, 0, raw, hash)) != 0)
-			return rc;
-		if (emit(out, raw) != 0)
-			return -1;
-		memcpy(h.prev, hash, 32);
-		for (size_t f = 0; f < opt->fork_count; f++) {
-			if (opt->forks[f].at == height) {
-				memcpy(opt->forks[f].parent, hash, 32);
-				opt->forks[f].ctx = ctx;
-			}
-		}
-	}
-	for (size_t f = 0; f < opt->fork_count; f++) {
-		struct fork *fork = &opt->forks[f];
-
-		ctx = fork->ctx;
-		memcpy(h.prev, fork->parent, 32);
-		for (uint32_t height = fork->at + 1; height <= fork->at + fork->len; height++) {
-			if ((rc = next_by_rules(opt, &h, &ctx, height, (uint32_t)f + 1, raw, hash)) != 0)
-				return rc;
-			if (emit(out, raw) != 0)
-				return -1;
-			memcpy(h.prev, hash, 32);
-		}
-	}
-	return 0;
 }
 
 /* HEIGHT:SECONDS */
@@ -347,44 +306,51 @@ shuffle(uint8_t *all, size_t count, uint64_t seed)
 	}
 }
 
-/* The main chain, then each fork, then (with --shuffle) everything in
- * shuffled order. Returns 0, -1 on a write error, or an exit code. */
+/* The main chain, then each fork (with --shuffle, kept for later).
+ * Returns 0, -1 on a write error, or an exit code. */
 static int
-generate(struct options *opt, const struct cs_header *genesis, const uint8_t genesis_hash[32],
+generate(struct options *opt, const uint8_t genesis_raw[CS_HEADER_SIZE], const uint8_t genesis_hash[32],
     const struct cs_u256 *pow_limit, struct output *out)
 {
-	struct cs_header h;
+	struct cs_header genesis, h;
+	struct cs_rules_ctx ctx;
 	uint8_t raw[CS_HEADER_SIZE], hash[32];
+	int rc;
 
+	cs_header_decode(genesis_raw, &genesis);
+	cs_rules_ctx_root(&opt->rules, 0, genesis_raw, NULL, 0, &ctx);
 	for (size_t f = 0; f < opt->fork_count; f++) {
-		if (opt->forks[f].at == 0)
+		if (opt->forks[f].at == 0) {
 			memcpy(opt->forks[f].parent, genesis_hash, 32);
+			opt->forks[f].ctx = ctx;
+		}
 	}
 	memset(&h, 0, sizeof(h));
 	h.version = GENCHAIN_VERSION;
 	h.bits = GENCHAIN_BITS;
 	memcpy(h.prev, genesis_hash, 32);
 	for (uint32_t height = 1; height <= opt->count; height++) {
-		h.time = genesis->time + opt->spacing * height;
-		if (mine(&h, opt->seed, height, 0, pow_limit, raw, hash) != 0)
-			return CS_EX_SOFTWARE;
+		if ((rc = next_header(opt, &genesis, &h, &ctx, height, 0, pow_limit, raw, hash)) != 0)
+			return rc;
 		if (emit(out, raw) != 0)
 			return -1;
 		memcpy(h.prev, hash, 32);
 		for (size_t f = 0; f < opt->fork_count; f++) {
-			if (opt->forks[f].at == height)
+			if (opt->forks[f].at == height) {
 				memcpy(opt->forks[f].parent, hash, 32);
+				opt->forks[f].ctx = ctx;
+			}
 		}
 	}
 	for (size_t f = 0; f < opt->fork_count; f++) {
-		const struct fork *fork = &opt->forks[f];
+		struct fork *fork = &opt->forks[f];
 
+		ctx = fork->ctx;
 		h.bits = fork->has_bits ? fork->bits : GENCHAIN_BITS;
 		memcpy(h.prev, fork->parent, 32);
 		for (uint32_t height = fork->at + 1; height <= fork->at + fork->len; height++) {
-			h.time = genesis->time + opt->spacing * height;
-			if (mine(&h, opt->seed, height, (uint32_t)f + 1, pow_limit, raw, hash) != 0)
-				return CS_EX_SOFTWARE;
+			if ((rc = next_header(opt, &genesis, &h, &ctx, height, (uint32_t)f + 1, pow_limit, raw, hash)) != 0)
+				return rc;
 			if (emit(out, raw) != 0)
 				return -1;
 			memcpy(h.prev, hash, 32);
@@ -615,10 +581,7 @@ main(int argc, char *argv[])
 	}
 
 	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
-	if (opt.has_rules)
-		rc = generate_by_rules(&opt, genesis_raw, genesis_hash, &out);
-	else
-		rc = generate(&opt, &genesis, genesis_hash, &pow_limit, &out);
+	rc = generate(&opt, genesis_raw, genesis_hash, &pow_limit, &out);
 	if (rc == 0)
 		rc = flush_shuffled(&opt, &out);
 	free(out.all);
