@@ -129,6 +129,16 @@ archive_failed(struct prune_cmd *c, const char *what, int saved_errno, struct cs
 	    strerror(saved_errno));
 }
 
+/* Whether the item at offset starts as an entry does: a CBOR map. Bytes
+ * of another kind the file held before are not ours to cut. */
+static bool
+torn_entry(int fd, uint64_t offset)
+{
+	uint8_t head;
+
+	return pread(fd, &head, 1, (off_t)offset) == 1 && head >= 0xa0 && head <= 0xbb;
+}
+
 static int
 archive_open(struct prune_cmd *c, struct cs_error *err)
 {
@@ -138,13 +148,30 @@ archive_open(struct prune_cmd *c, struct cs_error *err)
 	a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	a->created = a->fd >= 0;
 	if (a->fd < 0 && errno == EEXIST)
-		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		a->fd = open(a->path, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (a->fd < 0)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create archive '%s': %s", a->path, strerror(errno));
 	if (fstat(a->fd, &st) != 0)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create archive '%s': %s", a->path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create archive '%s': not a regular file", a->path);
+	if (!a->created && st.st_size > 0) {
+		uint64_t whole;
+		int rc = cs_prune_archive_whole(a->path, &whole, err);
+
+		if (rc != 0)
+			return cs_error_prefix(err, "archive '%s': ", a->path), rc;
+		if (whole < (uint64_t)st.st_size && torn_entry(a->fd, whole)) {
+			/* A run killed while writing: appended after it, every
+			 * record would be unreadable to cs-put. */
+			if (ftruncate(a->fd, (off_t)whole) != 0 || fsync(a->fd) != 0)
+				return cs_error_set(err, CS_EX_CANTCREAT, "cannot cut archive '%s': %s", a->path,
+				    strerror(errno));
+			cs_warn(&c->cli, "archive '%s': cut %llu bytes of a record left torn at byte %llu", a->path,
+			    (unsigned long long)(st.st_size - (off_t)whole), (unsigned long long)whole);
+			st.st_size = (off_t)whole;
+		}
+	}
 	a->synced = st.st_size;
 	cs_out_init(&a->buf, a->fd);
 	return 0;

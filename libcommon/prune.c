@@ -6,6 +6,7 @@
 #include "block.h"
 #include "exit.h"
 #include "hex.h"
+#include "reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -750,4 +751,30 @@ cs_prune_disk_bytes(struct cs_store *s, uint64_t *bytes, struct cs_error *err)
 	}
 	closedir(dir);
 	return 0;
+}
+
+int
+cs_prune_archive_whole(const char *path, uint64_t *whole, struct cs_error *err)
+{
+	struct cs_reader r;
+	struct cs_record rec;
+	enum cs_read st;
+	int rc;
+
+	*whole = 0;
+	memset(&r, 0, sizeof(r));
+	if ((rc = cs_reader_open(&r, path, CS_FORMAT_CBOR, NULL, err)) != 0)
+		return rc;
+	while ((st = cs_reader_next(&r, &rec, true, err)) == CS_READ_RECORD)
+		*whole = cs_input_offset(&r.in);
+	/* Only an item cut short by the end of the file is torn. A file
+	 * that holds something else (it was not ours first) is left whole. */
+	if (st == CS_READ_ERROR && err->code == CS_EX_DATAERR) {
+		if (!r.in.eof || strstr(err->message, "truncated item") == NULL)
+			*whole = UINT64_MAX;
+		st = CS_READ_END;
+	}
+	rc = st == CS_READ_END ? 0 : err->code;
+	cs_reader_close(&r);
+	return rc;
 }

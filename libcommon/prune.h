@@ -140,6 +140,13 @@ bool cs_prune_compact_next(struct cs_prune *p, size_t *cursor);
  * less the table files that LevelDB is still writing or has not removed
  * yet (a compaction it was running, or that closing interrupted): the
  * tables counted are those LevelDB lists as live. */
+/* The length of the whole records at the start of an archive (a CBOR
+ * sequence of entries) at path: less than its size when a run was killed
+ * while it wrote one (a torn tail: the last item cut short). Records are
+ * appended after whole ones only, else everything after the torn one could
+ * not be replayed. A file that holds something else than records (a
+ * malformed item not cut short by its end) has no torn tail: UINT64_MAX. */
+int cs_prune_archive_whole(const char *path, uint64_t *whole, struct cs_error *err);
 int cs_prune_disk_bytes(struct cs_store *s, uint64_t *bytes, struct cs_error *err);
 
 #endif

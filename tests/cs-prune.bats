@@ -316,6 +316,21 @@ while f.tell() < len(a):
 	assert_json '[.height] | join(" ")' "$(seq 1 244)"
 }
 
+@test "cs-prune --archive: a record left torn by a killed run is cut before appending, and the archive replays" {
+	blocks_store
+	cs-get --range 1.. --body -f hex >before.hex
+	run -0 cs-prune --keep-bodies 250 --force --archive a.cbor
+	# a run killed while writing: half of an entry after the whole ones
+	size=$(stat -c %s a.cbor)
+	head -c 100 a.cbor >>a.cbor
+	run -0 --separate-stderr cs-prune --keep-bodies 10 --force --archive a.cbor
+	assert_err_equal "cs-prune: archive 'a.cbor': cut 100 bytes of a record left torn at byte $size"
+	run -0 --separate-stderr cs-put a.cbor
+	assert_err_contains '244 read, 0 added, 244 bodies'
+	cs-get --range 1.. --body -f hex >after.hex
+	cmp before.hex after.hex
+}
+
 @test "cs-prune --archive: cannot create it: 73, nothing deleted" {
 	blocks_store
 	before=$(cs-get --range 1.. --body -f hex | md5sum)
