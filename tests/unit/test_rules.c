@@ -109,31 +109,32 @@ test_check_proof_of_work(void)
 /* arith_uint256_tests bignum_SetCompact: decode, and GetCompact back. */
 struct compact_case {
 	uint32_t bits;
+	const char *low; /* the decoded target's GetHex(), its low digits; the rest are 0 */
 	uint32_t encoded; /* GetCompact(negative) of the decoded value */
 	bool negative, overflow;
 };
 
 static const struct compact_case compact_cases[] = {
-	{ 0x00000000, 0x00000000, false, false },
-	{ 0x00123456, 0x00000000, false, false },
-	{ 0x01003456, 0x00000000, false, false },
-	{ 0x02000056, 0x00000000, false, false },
-	{ 0x03000000, 0x00000000, false, false },
-	{ 0x04000000, 0x00000000, false, false },
+	{ 0x00000000, "0", 0x00000000, false, false },
+	{ 0x00123456, "0", 0x00000000, false, false },
+	{ 0x01003456, "0", 0x00000000, false, false },
+	{ 0x02000056, "0", 0x00000000, false, false },
+	{ 0x03000000, "0", 0x00000000, false, false },
+	{ 0x04000000, "0", 0x00000000, false, false },
 	/* the shift comes before the sign: these words are 0, not negative */
-	{ 0x00923456, 0x00000000, false, false },
-	{ 0x01803456, 0x00000000, false, false },
-	{ 0x02800056, 0x00000000, false, false },
-	{ 0x03800000, 0x00000000, false, false },
-	{ 0x04800000, 0x00000000, false, false },
-	{ 0x01123456, 0x01120000, false, false },
-	{ 0x01fedcba, 0x01fe0000, true, false },
-	{ 0x02123456, 0x02123400, false, false },
-	{ 0x03123456, 0x03123456, false, false },
-	{ 0x04123456, 0x04123456, false, false },
-	{ 0x04923456, 0x04923456, true, false },
-	{ 0x05009234, 0x05009234, false, false },
-	{ 0x20123456, 0x20123456, false, false },
+	{ 0x00923456, "0", 0x00000000, false, false },
+	{ 0x01803456, "0", 0x00000000, false, false },
+	{ 0x02800056, "0", 0x00000000, false, false },
+	{ 0x03800000, "0", 0x00000000, false, false },
+	{ 0x04800000, "0", 0x00000000, false, false },
+	{ 0x01123456, "12", 0x01120000, false, false },
+	{ 0x01fedcba, "7e", 0x01fe0000, true, false },
+	{ 0x02123456, "1234", 0x02123400, false, false },
+	{ 0x03123456, "123456", 0x03123456, false, false },
+	{ 0x04123456, "12345600", 0x04123456, false, false },
+	{ 0x04923456, "12345600", 0x04923456, true, false },
+	{ 0x05009234, "92340000", 0x05009234, false, false },
+	{ 0x20123456, "1234560000000000000000000000000000000000000000000000000000000000", 0x20123456, false, false },
 };
 
 static void
@@ -144,13 +145,20 @@ test_set_compact(void)
 
 	for (size_t i = 0; i < sizeof(compact_cases) / sizeof(compact_cases[0]); i++) {
 		const struct compact_case *c = &compact_cases[i];
+		char hex[65], want[65];
+		size_t n = strlen(c->low);
 		uint32_t got;
 
+		memset(want, '0', 64);
+		memcpy(want + 64 - n, c->low, n + 1);
 		cs_compact_decode(c->bits, &t, &negative, &overflow);
+		cs_u256_to_hex(&t, hex);
+		check(strcmp(hex, want) == 0, "bignum_SetCompact 0x%08" PRIx32 ": decodes to ...%s", c->bits,
+		    hex + 64 - (n > 16 ? 64 : 16));
 		got = cs_compact_encode(&t, negative);
 		check(got == c->encoded && negative == c->negative && overflow == c->overflow,
-		    "bignum_SetCompact 0x%08" PRIx32 ": GetCompact 0x%08" PRIx32 "%s%s", c->bits, got,
-		    negative ? ", negative" : "", overflow ? ", overflow" : "");
+		    "bignum_SetCompact 0x%08" PRIx32 ": GetCompact%s 0x%08" PRIx32 "%s%s", c->bits,
+		    c->negative ? "(true)" : "", got, negative ? ", negative" : "", overflow ? ", overflow" : "");
 	}
 	cs_u256_set_u64(&t, 0x80);
 	check(cs_compact_encode(&t, false) == 0x02008000, "bignum_SetCompact: 0x80 encodes as 0x02008000");
@@ -283,7 +291,7 @@ test_twenty_minutes(void)
 		struct cs_rules_ctx q = child(&t3, &p, 1500000100, 0x1d00ffff);
 
 		check(cs_rules_next_bits(&t3, &q, 1500000200) == 0x1d00ffff,
-		    "testnet3: the walk back stops at the period's first header");
+		    "testnet3: the walk back from a root at a period's first, at the minimum, gives its bits");
 	}
 	/* mainnet has no such rule */
 	{
@@ -295,19 +303,91 @@ test_twenty_minutes(void)
 	}
 }
 
-/* A retarget height never gets the 20-minute exception. */
+/* A retarget height never gets the 20-minute exception (CONSENSUS.md 1.1:
+ * the min-difficulty branch runs only when (prev.height + 1) % interval != 0). */
 static void
 test_retarget_without_exception(void)
 {
 	struct cs_rules t3 = rules("testnet3");
-	struct cs_rules_ctx ctx = root(&t3, 0, 1296688602, 0x1d00ffff, NULL, 0);
+	struct cs_rules_ctx ctx = root(&t3, 2016 * 10, 1400000000, 0x1c00ffff, NULL, 0);
 
 	for (uint32_t h = 1; h < 2016; h++)
-		ctx = child(&t3, &ctx, 1296688602 + 600 * h, 0x1d00ffff);
-	/* 2015 intervals of 600 s: a little under two weeks, capped at the limit */
-	check(cs_rules_next_bits(&t3, &ctx, ctx.time + 5000) ==
-		  cs_rules_calculate_next(&t3, ctx.time, 0x1d00ffff, 1296688602, 0x1d00ffff),
-	    "testnet3: height 2016, 5000 s late, is a retarget, not the 20-minute rule");
+		ctx = child(&t3, &ctx, 1400000000 + 600 * h, 0x1c00ffff);
+	/* 2015 intervals of 600 s: 0x1c00ffff * 1209000 / 1209600 = 0x1c00ffde
+	 * (computed apart); the 20-minute rule would give 0x1d00ffff, the walk
+	 * back 0x1c00ffff */
+	check(cs_rules_next_bits(&t3, &ctx, ctx.time + 1201) == 0x1c00ffde,
+	    "testnet3: height 2016*11, 1201 s late, is a retarget (0x1c00ffde), not the minimum");
+	check(cs_rules_next_bits(&t3, &ctx, ctx.time + 600) == 0x1c00ffde,
+	    "testnet3: height 2016*11, 600 s late, is a retarget (0x1c00ffde), not the walk back");
+}
+
+/* The walk back stops at a period's first entry even when that entry is at
+ * the minimum (testnet3's base is the period's last bits, so a
+ * minimum-difficulty last entry makes the next period start at the limit). */
+static void
+test_walk_back_stops_at_period(void)
+{
+	struct cs_rules t3 = rules("testnet3");
+	char why[CS_RULES_REASON_MAX];
+	uint32_t t0 = 1400000000, t, bits;
+	struct cs_rules_ctx ctx = root(&t3, 2016 * 10, t0, 0x1c00ffff, NULL, 0);
+	bool valid = true;
+
+	/* heights 2016*10 + 1 .. + 2014 at the period's bits, 600 s apart */
+	for (uint32_t h = 1; h < 2015; h++)
+		ctx = child(&t3, &ctx, t0 + 600 * h, 0x1c00ffff);
+	/* the period's last, 1201 s late: the minimum */
+	t = ctx.time + 1201;
+	bits = cs_rules_next_bits(&t3, &ctx, t);
+	valid = valid && bits == 0x1d00ffff && judge(&t3, &ctx, 4, t, bits, 2000000000, why) == CS_RULES_VALID;
+	ctx = child(&t3, &ctx, t, bits);
+	/* the next period's first: timespan 1209601 from a 0x1d00ffff base,
+	 * capped at the limit (computed apart) */
+	t = ctx.time + 600;
+	bits = cs_rules_next_bits(&t3, &ctx, t);
+	check(bits == 0x1d00ffff, "testnet3: a period after a minimum-difficulty last entry starts at 0x%08" PRIx32,
+	    bits);
+	valid = valid && judge(&t3, &ctx, 4, t, bits, 2000000000, why) == CS_RULES_VALID;
+	ctx = child(&t3, &ctx, t, bits);
+	/* two minimum-difficulty children */
+	for (int i = 0; i < 2; i++) {
+		t = ctx.time + 1201;
+		bits = cs_rules_next_bits(&t3, &ctx, t);
+		valid = valid && bits == 0x1d00ffff && judge(&t3, &ctx, 4, t, bits, 2000000000, why) == CS_RULES_VALID;
+		ctx = child(&t3, &ctx, t, bits);
+	}
+	check(valid, "testnet3: the chain across the boundary is valid (%s)", why);
+	/* within 20 minutes: the walk back stops at 2016*11 (0x1d00ffff) and
+	 * does not go on to 2016*11 - 2 (0x1c00ffff) */
+	check(ctx.height == 2016 * 11 + 2 && cs_rules_next_bits(&t3, &ctx, ctx.time + 600) == 0x1d00ffff,
+	    "testnet3: the walk back stops at the period's first entry, 0x1d00ffff");
+}
+
+/* The walk back from minimum-difficulty entries straight after a period's
+ * first (CONSENSUS.md 1.1, 7.2 next_bits). */
+static void
+test_walk_back_skips_minimum(void)
+{
+	struct cs_rules t3 = rules("testnet3");
+	char why[CS_RULES_REASON_MAX];
+	struct cs_rules_ctx ctx = root(&t3, 2016 * 12, 1500000000, 0x1c00ffff, NULL, 0);
+	bool valid = true;
+
+	for (int i = 0; i < 3; i++) {
+		uint32_t t = ctx.time + 1201;
+
+		valid = valid && judge(&t3, &ctx, 4, t, 0x1d00ffff, 2000000000, why) == CS_RULES_VALID;
+		ctx = child(&t3, &ctx, t, 0x1d00ffff);
+	}
+	check(valid, "testnet3: three minimum-difficulty children of 2016*12 are valid (%s)", why);
+	check(cs_rules_next_bits(&t3, &ctx, ctx.time + 1200) == 0x1c00ffff,
+	    "testnet3: 1200 s after three at the minimum, the walk back returns the period's 0x1c00ffff");
+	check(judge(&t3, &ctx, 4, ctx.time + 1200, 0x1d00ffff, 2000000000, why) == CS_RULES_INVALID &&
+		  strcmp(why, "bad-diffbits") == 0,
+	    "testnet3: the minimum within 20 minutes is bad-diffbits (%s)", why);
+	check(judge(&t3, &ctx, 4, ctx.time + 1200, 0x1c00ffff, 2000000000, why) == CS_RULES_VALID,
+	    "testnet3: the walk back's bits within 20 minutes are accepted (%s)", why);
 }
 
 static void
@@ -335,6 +415,13 @@ test_timewarp(void)
 	bits = cs_rules_next_bits(&t3, &ctx, ctx.time - 601);
 	check(judge(&t3, &ctx, 4, ctx.time - 601, bits, base + 10000000, why) == CS_RULES_VALID,
 	    "testnet3: no timewarp rule (%s)", why);
+	/* testnet4 away from a retarget height: only the median applies */
+	ctx = root(&t4, 2016 * 5, base, 0x1d00ffff, NULL, 0);
+	for (uint32_t h = 1; h < 20; h++)
+		ctx = child(&t4, &ctx, base + 600 * h, 0x1d00ffff);
+	bits = cs_rules_next_bits(&t4, &ctx, ctx.time - 601);
+	check(judge(&t4, &ctx, 4, ctx.time - 601, bits, base + 10000000, why) == CS_RULES_VALID,
+	    "testnet4: 601 s before its parent at a non-retarget height is accepted (%s)", why);
 }
 
 static void
@@ -520,6 +607,8 @@ main(int argc, char *argv[])
 	test_bip94_base();
 	test_twenty_minutes();
 	test_retarget_without_exception();
+	test_walk_back_stops_at_period();
+	test_walk_back_skips_minimum();
 	test_timewarp();
 	test_median_time();
 	test_time_too_new();
