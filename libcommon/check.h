@@ -6,13 +6,19 @@
  * What is checked: the meta records; every entry decodes, and in a Bitcoin
  * store its header hashes to its key and meets its bits and the store's
  * proof-of-work limit (an opaque store's entries name their own hash, so
- * there r->hashes_verified is false); every entry connects to the genesis
- * with the height and chainwork its chain gives it; its flags say whether
- * a body is stored; every Bitcoin body parses and matches its header's
- * merkle root; the transaction index holds exactly the txids of the
- * bodies, at their positions; the chain tips ('X') are exactly the entries
- * without children; the meta tip is an entry with the most chainwork; the
- * height index is exactly the chain from that tip back to the genesis.
+ * there r->hashes_verified is false); every entry connects to the store's
+ * first entry (the genesis, or the checkpoint it starts at, whose height
+ * and chainwork are trusted) with the height and chainwork its chain gives
+ * it; in a store with header rules (r->rules_verified), every entry keeps
+ * them against its ancestors, except time-too-new, a rule of arrival (each
+ * entry that breaks one is a finding, counted in r->rule_breaks, and its
+ * descendants are judged from it all the same), and the rules context a
+ * schema-3 entry keeps is its ancestors'; its flags say whether a body is
+ * stored; every Bitcoin body parses and matches its header's merkle root;
+ * the transaction index holds exactly the txids of the bodies, at their
+ * positions; the chain tips ('X') are exactly the entries without
+ * children; the meta tip is an entry with the most chainwork; the height
+ * index is exactly the chain from that tip back to the first entry.
  *
  * Contract: the store must be held for the whole call (nothing else may
  * write it meanwhile). A problem in the store is not an error: each one is
@@ -24,13 +30,15 @@
  * only when they cannot go on: out of memory (CS_EX_SOFTWARE); a failed
  * write, or a genesis that cannot be rebuilt, while repairing (CS_EX_IOERR).
  *
- * Memory: about 73 bytes per entry (its hash; its stored height, chainwork
- * and work; its parent's position and its place among its siblings; a few
- * bits), 4 bytes per main-chain height, and one body with its txids at a
- * time; nothing grows with the bodies or the transaction index (a million
- * headers: about 80 MB with LevelDB's cache). Time: a few passes over the
+ * Memory: about 93 bytes per entry (its hash; its stored height,
+ * chainwork and work or bits; what the header rules read of its header and
+ * the rules context it keeps; its parent's position, its place among its
+ * siblings and where its children start; a few bits), 4 bytes per
+ * main-chain height, and one body with its txids at a time; nothing grows
+ * with the bodies or the transaction index. Time: a few passes over the
  * keys in order, one read per indexed transaction, and one per entry only
- * where something differs. Nothing blocks but LevelDB's I/O.
+ * where something differs (the header rules are checked from what the
+ * passes kept). Nothing blocks but LevelDB's I/O.
  */
 #ifndef CS_CHECK_H
 #define CS_CHECK_H
@@ -49,7 +57,7 @@ struct cs_check_options {
 	 * be NULL. */
 	void (*repaired)(void *ctx, const char *message);
 	/* cs_check_repair: each well-formed entry about to be dropped because
-	 * it does not connect to the genesis any more (an ancestor was lost),
+	 * it does not connect to the first entry any more (an ancestor was lost),
 	 * parents first, with its body (e->body) when one was stored, so that
 	 * the caller can keep it where cs-put reads it back. Returning non-zero
 	 * (with err filled) stops the repair before that entry is dropped. May
@@ -86,12 +94,16 @@ int cs_check_store(struct cs_store *s, const struct cs_check_options *o, struct 
  * after the same analysis as cs_check_store (whose findings it reports the
  * same way): drops what cannot be kept (entries that do not decode, whose
  * header does not hash to their key or fails its proof of work, or that no
- * longer connect to the genesis; bodies without a sound entry or that do
- * not match their header); rewrites heights, chainwork and flags along the
- * links; rebuilds the chain tips, the height index from the best tip, the
- * meta tip, and (when anything in it is wrong) the transaction index from
- * the bodies. A lost genesis is written again for a built-in network;
- * otherwise the repair stops (CS_EX_IOERR) before changing any entry.
+ * longer connect to the first entry; bodies without a sound entry or that
+ * do not match their header); rewrites heights, chainwork, flags and rules
+ * contexts along the links; rebuilds the chain tips, the height index from
+ * the best tip, the meta tip, a built-in network's lost meta rules, and
+ * (when anything in it is wrong) the transaction index from the bodies.
+ * Entries that break the header rules are kept: which chain to give up is
+ * the operator's choice, and they remain findings. A lost genesis is
+ * written again for a built-in network; any other lost first entry (a
+ * custom genesis, a checkpoint) stops the repair (CS_EX_IOERR) before
+ * changing any entry.
  * Run cs_check_store afterwards to see what is left. An interrupted repair
  * leaves a store that another repair finishes.
  */

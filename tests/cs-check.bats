@@ -510,27 +510,40 @@ open(f, "wb").write(d)' "$big"
 }
 
 @test "cs-check: a store written before the rules names each entry that breaks them; --repair leaves them" {
-	# a custom chain with no rules holds a version-1 header and one timed
-	# before its parents' median; told afterwards that it is a regtest
-	# store of schema 2 (no rules context in its entries), cs-check names both
+	# a custom chain with no rules (regtest's genesis) holds a version-1
+	# header, one timed before its parents' median and one harder than
+	# regtest's fixed bits; told afterwards that it is a regtest store of
+	# schema 2 (no rules context in its entries), cs-check names all three,
+	# each checked against what its parent would be
 	genesis=0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4adae5494dffff7f2002000000
 	cs-init -q --genesis "$genesis"
 	"$PY" "$REPO/tests/tools/mine-header.py" "$GENESIS_REGTEST" 1 1296689202 207fffff > v1.bin
 	h1=$(display_hash_of_hex "$(xxd -p -c 80 v1.bin)")
 	"$PY" "$REPO/tests/tools/mine-header.py" "$h1" 4 1296689100 207fffff > old.bin
 	h2=$(display_hash_of_hex "$(xxd -p -c 80 old.bin)")
-	cat v1.bin old.bin | run -0 cs-put -q -f raw
+	"$PY" "$REPO/tests/tools/mine-header.py" "$h2" 4 1296689300 200fffff > hard.bin
+	h3=$(display_hash_of_hex "$(xxd -p -c 80 hard.bin)")
+	cat v1.bin old.bin hard.bin | run -0 cs-put -q -f raw
 	run -0 cs-check
 	run -0 cs-poke put "$(printf Mrules | xxd -p)" "$(printf regtest | xxd -p)"
 	run -0 cs-poke put "$(printf Mschema | xxd -p)" 32
 	run -74 --separate-stderr cs-check
-	assert_err_contains "entry $h1 (height 1): breaks the header rules: bad-version(0x00000001) (rejected nVersion=0x00000001 block)"
-	assert_err_contains "entry $h2 (height 2): breaks the header rules: time-too-old (block's timestamp is too early)"
-	assert_err_contains "2 problems found"
+	assert_output ''
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h1 (height 1): breaks the header rules: bad-version(0x00000001) (rejected nVersion=0x00000001 block)
+cs-check: store '$CS_STORE' is corrupt: entry $h2 (height 2): breaks the header rules: time-too-old (block's timestamp is too early)
+cs-check: store '$CS_STORE' is corrupt: entry $h3 (height 3): breaks the header rules: bad-diffbits (incorrect proof of work)
+cs-check: store '$CS_STORE' is corrupt: 3 problems found"
+	# the operator chooses which chain to give up: --repair drops none
 	run -74 --separate-stderr cs-check --repair
 	assert_err_contains "is still corrupt after repair: entry $h1 (height 1): breaks the header rules"
+	assert_err_contains "is still corrupt after repair: 3 problems found"
 	run -0 cs-tip -f json
-	assert_json .hash "$h2"
+	assert_json .hash "$h3"
+	# schema 2 keeps no rules context (not a finding above); schema 3 does
+	run -0 cs-poke put "$(printf Mschema | xxd -p)" 33
+	run -74 --separate-stderr cs-check
+	assert_err_contains "entry $h1 (height 1): breaks the header rules: bad-version(0x00000001)"
+	assert_err_contains "entry $h1: has no rules context"
 }
 
 @test "cs-check: a rules context that is not its ancestors' is named, and --repair writes it again" {
@@ -538,9 +551,11 @@ open(f, "wb").write(d)' "$big"
 	h=$(hash_at 5000)
 	# the period's first time (of height 4032) changed by one second
 	entry_edit "$h" 'v[-12:-8] = (int.from_bytes(v[-12:-8], "big") + 1).to_bytes(4, "big")'
+	t=$("$PY" -c 'import sys; print(int.from_bytes(bytes.fromhex(sys.argv[1])[68:72], "little"))' \
+		"$(header_hex "$MAINNET" 4032)")
 	run -74 --separate-stderr cs-check
-	assert_err_contains "entry $h: its rules context (period "
-	assert_err_contains "is not its ancestors'"
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h: its rules context (period $((t + 1)) 1d00ffff, walk back 1d00ffff) is not its ancestors' ($t 1d00ffff, 1d00ffff)
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
 	run -0 --separate-stderr cs-check --repair
 	assert_err_contains "repair: rewrote entry $h: height 5000, chainwork $(printf "%x" $((5001 * 0x100010001))), flags 0x00, rules context"
 	run -0 cs-check
@@ -566,8 +581,60 @@ for r in csv.DictReader(open(sys.argv[1])):
 	assert_err_contains "height index: height 822527 is below the checkpoint (height 822528)"
 	run -0 cs-check --repair -q
 	run -0 cs-check
+	# an entry lost: what hangs on it no longer connects to the checkpoint
+	cp -a "$CS_STORE" lost
+	h=$(display_hash_of_hex "$(header_hex "$DATA/mainnet/headers_822528-830592.bin" 8000)")
+	run -0 cs-poke -s lost del "45$(reverse_hex "$h")"
+	run -74 --separate-stderr cs-check -s lost
+	assert_err_contains "it and 63 entries after it do not connect to the checkpoint"
+	assert_err_contains "tip $(display_hash_of_hex "$(header_hex "$DATA/mainnet/headers_822528-830592.bin" 8064)"): does not connect to the checkpoint"
+	# a checkpoint off a retarget boundary (the meta damaged): named first
+	run -0 cs-poke get "$(printf Mcheckpoint | xxd -p)"
+	point=$output
+	run -0 cs-poke put "$(printf Mcheckpoint | xxd -p)" "${point:0:64}$(printf '%08x' 822529)${point:72}"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "meta: the checkpoint (height 822529) is not on a retarget boundary of mainnet's rules (every 2016)"
+	assert_err_contains "checkpoint entry 000000000000000000001daacd23f9cb40c69ba923085618a5f9dbdd4d97e93a: height 822528 does not match the store's checkpoint (expected 822529)"
+	run -0 cs-poke put "$(printf Mcheckpoint | xxd -p)" "$point"
+	run -0 cs-check
 	# the checkpoint entry itself cannot be rebuilt
 	run -0 cs-poke del "45$(reverse_hex 000000000000000000001daacd23f9cb40c69ba923085618a5f9dbdd4d97e93a)"
 	run -74 --separate-stderr cs-check --repair
 	assert_err_contains "its checkpoint entry 000000000000000000001daacd23f9cb40c69ba923085618a5f9dbdd4d97e93a is lost (restore the store from a backup)"
+}
+
+@test "cs-check: an entry of a schema-3 rules store without its rules context: named; --repair adds it" {
+	init_mainnet_10k
+	h=$(hash_at 2016)
+	entry_edit "$h" 'v[0] &= ~8; del v[-12:]' # flag 8: a rules context follows
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: entry $h: has no rules context
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: rewrote entry $h: height 2016, chainwork $(printf "%x" $((2017 * 0x100010001))), flags 0x00, rules context"
+	run -0 cs-check
+	# the period's first, as Core reads it: its time and bits
+	run -0 cs-poke get "$(key 45 "$h")"
+	t=$(header_hex "$MAINNET" 2016 | cut -c137-144)
+	assert_output --regexp "$("$PY" -c 'import sys; t = bytes.fromhex(sys.argv[1])[::-1].hex(); print(t + "1d00ffff1d00ffff$")' "$t")"
+}
+
+@test "cs-check: the meta header rules: another network's named; lost in a schema-3 store, --repair writes the network's again" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(printf Mrules | xxd -p)"
+	run -74 --separate-stderr cs-check
+	assert_err_equal "cs-check: store '$CS_STORE' is corrupt: meta: no header rules (a schema-3 store names them)
+cs-check: store '$CS_STORE' is corrupt: 1 problem found"
+	run -0 --separate-stderr cs-check --repair
+	assert_err_contains "repair: wrote the header rules (mainnet) again"
+	run -0 cs-poke get "$(printf Mrules | xxd -p)"
+	assert_output "$(printf mainnet | xxd -p)"
+	run -0 cs-check
+	run -0 cs-poke put "$(printf Mrules | xxd -p)" "$(printf testnet3 | xxd -p)"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "meta: the header rules are testnet3, not mainnet's"
+	# unknown rules: the store cannot be read at all
+	run -0 cs-poke put "$(printf Mrules | xxd -p)" "$(printf litecoin | xxd -p)"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "has rules 'litecoin', unknown to this chainstore"
 }
