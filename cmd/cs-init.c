@@ -108,18 +108,102 @@ opaque_genesis(enum cs_format format, struct cs_reader *r, struct cs_store_meta 
 	return only_entry(r, "genesis", err);
 }
 
-/* Whether the input starts like a line of text (base64), not an entry. */
+/* A bitcoinj line is 128 or 156 base64 digits: what is read before telling
+ * a line from an entry, with room for white space around it. */
+#define TEXT_PEEK 1024
+
 static bool
-looks_like_text(struct cs_reader *r, struct cs_error *err)
+is_base64(int c)
+{
+	return isalnum(c) || c == '+' || c == '/';
+}
+
+/* Whether the input starts, after any white space, like a line of text
+ * (base64), not an entry. Peeks without consuming, so that an entry's item
+ * offsets stay those of its input. */
+static int
+looks_like_text(struct cs_reader *r, bool *text, struct cs_error *err)
 {
 	const uint8_t *p;
+	size_t n, i;
 
-	while (cs_input_avail(&r->in) == 0 && !r->in.eof) {
-		if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
-			return false;
+	*text = false;
+	while (!r->in.eof && cs_input_avail(&r->in) <= TEXT_PEEK) {
+		enum cs_fill fill = cs_input_fill(&r->in, true, err);
+
+		if (fill == CS_FILL_ERROR)
+			return err->code;
+		if (fill == CS_FILL_FULL)
+			break;
 	}
 	p = cs_input_data(&r->in);
-	return cs_input_avail(&r->in) > 0 && (isalnum(p[0]) || p[0] == '+' || p[0] == '/');
+	n = cs_input_avail(&r->in);
+	for (i = 0; i < n && isspace(p[i]); i++)
+		;
+	*text = i < n && is_base64(p[i]);
+	return 0;
+}
+
+/* The one line of bitcoinj's checkpoints file the input holds (white space
+ * around it is fine; a second line is not). Its header is copied into
+ * header. */
+static int
+bitcoinj_line(struct cs_reader *r, struct cs_record *rec, uint8_t header[CS_HEADER_SIZE], struct cs_error *err)
+{
+	const char *p;
+	size_t n, i, lines = 1;
+	char line[TEXT_PEEK + 1];
+
+	for (;;) {
+		p = (const char *)cs_input_data(&r->in);
+		n = cs_input_avail(&r->in);
+		for (i = 0; i < n && isspace((unsigned char)p[i]); i++)
+			lines += p[i] == '\n';
+		cs_input_consume(&r->in, i);
+		if (i < n || r->in.eof)
+			break;
+		if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
+			return err->code;
+	}
+	/* the first line whole, or more than a line can be */
+	while (!r->in.eof && cs_input_avail(&r->in) <= TEXT_PEEK &&
+	    memchr(cs_input_data(&r->in), '\n', cs_input_avail(&r->in)) == NULL) {
+		enum cs_fill fill = cs_input_fill(&r->in, true, err);
+
+		if (fill == CS_FILL_ERROR)
+			return err->code;
+		if (fill == CS_FILL_FULL)
+			break;
+	}
+	p = (const char *)cs_input_data(&r->in);
+	n = cs_input_avail(&r->in);
+	for (i = 0; i < n && p[i] != '\n'; i++)
+		;
+	if (i > TEXT_PEEK || (memcpy(line, p, i), line[i] = '\0', cs_checkpoint_from_bitcoinj(line, rec, header) != 0)) {
+		if (i >= 15 && memcmp(p, "TXT CHECKPOINTS", 15) == 0)
+			return cs_error_set(err, CS_EX_DATAERR,
+			    "checkpoint: not a line of bitcoinj's checkpoints file but the whole file: give the line "
+			    "of the checkpoint to start at");
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "checkpoint: not a line of bitcoinj's checkpoints file (base64 of 96 or 116 bytes), nor an entry "
+		    "(-f cbor or json)");
+	}
+	for (;;) {
+		for (; i < n && isspace((unsigned char)p[i]); i++)
+			lines += p[i] == '\n';
+		if (i < n || r->in.eof)
+			break;
+		cs_input_consume(&r->in, i);
+		if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
+			return err->code;
+		p = (const char *)cs_input_data(&r->in);
+		n = cs_input_avail(&r->in);
+		i = 0;
+	}
+	if (i < n)
+		return cs_error_set(err, CS_EX_DATAERR,
+		    "line %zu: only the checkpoint's line goes to cs-init, one line of bitcoinj's checkpoints file", lines);
+	return 0;
 }
 
 /* A checkpoint entry from path: a bitcoinj line, or one entry in format.
@@ -129,29 +213,16 @@ checkpoint(const char *path, enum cs_format format, struct cs_reader *r, const s
     struct cs_store_meta *meta, struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err)
 {
 	struct cs_record rec;
+	bool text;
 	int rc;
 
-	if ((rc = cs_reader_open(r, path, format, NULL, err)) != 0)
+	if ((rc = cs_reader_open(r, path, format, NULL, err)) != 0 || (rc = looks_like_text(r, &text, err)) != 0)
 		return rc;
-	cs_error_clear(err);
-	if (looks_like_text(r, err)) {
-		char line[256];
-		size_t n;
-
-		while (!r->in.eof && cs_input_avail(&r->in) < sizeof(line)) {
-			if (cs_input_fill(&r->in, true, err) == CS_FILL_ERROR)
-				return err->code;
-		}
-		n = cs_input_avail(&r->in);
-		if (n >= sizeof(line) || (memcpy(line, cs_input_data(&r->in), n), line[n] = '\0',
-					     cs_checkpoint_from_bitcoinj(line, &rec, header) != 0))
-			return cs_error_set(err, CS_EX_DATAERR,
-			    "checkpoint: not a line of bitcoinj's checkpoints file (base64 of 96 or 116 bytes), nor an "
-			    "entry (-f cbor or json)");
+	if (text) {
+		if ((rc = bitcoinj_line(r, &rec, header, err)) != 0)
+			return rc;
 		return cs_genesis_checkpoint(net, &rec, meta, e, err);
 	}
-	if (err->code != 0)
-		return err->code;
 	if ((rc = first_entry(r, path, &rec, "checkpoint", err)) != 0)
 		return rc;
 	if (rec.has_header && rec.header_len == CS_HEADER_SIZE) {

@@ -118,9 +118,12 @@ int
 cs_checkpoint_from_bitcoinj(const char *line, struct cs_record *rec, uint8_t header[CS_HEADER_SIZE])
 {
 	unsigned char raw[128];
-	size_t n = strlen(line), pad = 0, work_len;
+	size_t n, pad = 0, work_len;
 	int len;
 
+	while (isspace((unsigned char)*line))
+		line++;
+	n = strlen(line);
 	while (n > 0 && isspace((unsigned char)line[n - 1]))
 		n--;
 	/* 96 bytes (12-byte chainwork, V1) or 116 (32-byte, V2): 128 or 156
@@ -128,11 +131,11 @@ cs_checkpoint_from_bitcoinj(const char *line, struct cs_record *rec, uint8_t hea
 	if (n != 128 && n != 156)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)line[i]) && line[i] != '+' && line[i] != '/' &&
-		    !(line[i] == '=' && i >= n - 2))
+		if (line[i] == '=' && i >= n - 2)
+			pad++;
+		else if (pad > 0 || (!isalnum((unsigned char)line[i]) && line[i] != '+' && line[i] != '/'))
 			return -1;
 	}
-	pad = (line[n - 1] == '=') + (line[n - 2] == '=');
 	len = EVP_DecodeBlock(raw, (const unsigned char *)line, (int)n);
 	if (len < 0)
 		return -1;

@@ -31,7 +31,8 @@ int cs_genesis_checkpoint(const struct cs_network *net, const struct cs_record *
     struct cs_entry *e, struct cs_error *err);
 /* A line of bitcoinj's checkpoints file: base64 of a StoredBlock (12- or
  * 32-byte chainwork, 4-byte height, 80-byte header, big-endian) into rec,
- * its header copied into header. -1 when line is not one. */
+ * its header copied into header; white space around it is ignored. -1
+ * when line is not one. */
 int cs_checkpoint_from_bitcoinj(const char *line, struct cs_record *rec, uint8_t header[CS_HEADER_SIZE]);
 int cs_genesis_opaque(const struct cs_record *rec, struct cs_store_meta *meta, struct cs_entry *e,
     struct cs_error *err);

@@ -204,3 +204,22 @@ sys.stdout.buffer.write(cbor2.dumps(e))' "$t" | cs-init -q -s cbor --network reg
 	assert_line --index 0 --partial "822528  $CHECKPOINT_HASH"
 	run -1 cs-get -s a -n 5
 }
+
+@test "a bitcoinj line may have white space around it, but is the only line" {
+	{ printf '\n \t'; bitcoinj_line 822528 | tr -d '\n'; printf '\r\n\n'; } > spaced.txt
+	run -0 cs-init -q -s a --network mainnet --checkpoint spaced.txt
+	run -0 cs-put -q -s a -f raw "$RECENT"
+	run -0 cs-tip -s a -f json
+	assert_json .hash "$TIP_830592"
+	{ bitcoinj_line 822528; bitcoinj_line 824544; } > two.txt
+	run -65 --separate-stderr cs-init -s b --network mainnet --checkpoint two.txt
+	assert_err_equal "cs-init: line 2: only the checkpoint's line goes to cs-init, one line of bitcoinj's checkpoints file"
+	{ echo 'TXT CHECKPOINTS 1'; echo 0; echo 1; bitcoinj_line 822528; } > file.txt
+	run -65 --separate-stderr cs-init -s c --network mainnet --checkpoint file.txt
+	assert_err_equal "cs-init: checkpoint: not a line of bitcoinj's checkpoints file but the whole file: give the line of the checkpoint to start at"
+	# padding only at the end
+	bitcoinj_line 822528 v2 | sed 's/^\(.\{100\}\)./\1=/' > padded.txt
+	run -65 --separate-stderr cs-init -s d --network mainnet --checkpoint padded.txt
+	assert_err_contains "not a line of bitcoinj's checkpoints file"
+	[ ! -e b/db/CURRENT ] && [ ! -e c/db/CURRENT ] && [ ! -e d/db/CURRENT ]
+}
