@@ -228,6 +228,7 @@ next_header(const struct options *opt, const struct cs_header *genesis, struct c
 {
 	uint64_t time = (uint64_t)ctx->time + spacing_at(opt, height);
 	struct cs_rules_ctx child;
+	char reason[CS_RULES_REASON_MAX], text[CS_RULES_TEXT_MAX];
 
 	if (!opt->has_rules) {
 		h->time = genesis->time + opt->spacing * height;
@@ -246,6 +247,17 @@ next_header(const struct options *opt, const struct cs_header *genesis, struct c
 	}
 	if (mine(h, opt->seed, height, branch, pow_limit, raw, hash) != 0)
 		return CS_EX_SOFTWARE;
+	/* The schedule's times only go forward, so this never fires today;
+	 * a schedule that broke the median time past (time-too-old) or
+	 * BIP94's timewarp rule would say so here instead of writing a chain
+	 * no store takes. The clock is not the rules' concern here: now is
+	 * the last second a header can say. */
+	if (cs_rules_check(&opt->rules, ctx, raw, (int64_t)UINT32_MAX, reason) != CS_RULES_VALID) {
+		cs_rules_reason_text(reason, text);
+		fprintf(stderr, "cs-genchain: height %" PRIu32 ": the schedule breaks %s's rules: %s (%s)\n",
+		    height, opt->rules.name, reason, text);
+		return CS_EX_USAGE;
+	}
 	cs_rules_ctx_child(&opt->rules, ctx, raw, &child);
 	*ctx = child;
 	return 0;
@@ -567,6 +579,19 @@ main(int argc, char *argv[])
 			    check->at, check->len, max_height);
 		total += check->len;
 	}
+	if (!opt.has_rules) {
+		/* Times are genesis's + spacing * height: the highest must fit
+		 * in 32 bits (a long --spacing would wrap it). */
+		uint64_t highest = opt.count;
+
+		for (size_t f = 0; f < opt.fork_count; f++) {
+			if ((uint64_t)opt.forks[f].at + opt.forks[f].len > highest)
+				highest = (uint64_t)opt.forks[f].at + opt.forks[f].len;
+		}
+		if ((uint64_t)genesis.time + (uint64_t)opt.spacing * highest > UINT32_MAX)
+			return usage_error("--spacing %" PRIu32 ": height %" PRIu64 "'s time would pass 2^32",
+			    opt.spacing, highest);
+	}
 	out.format = opt.format;
 	if (opt.shuffle) {
 		if (total > GENCHAIN_SHUFFLE_MAX)
@@ -588,7 +613,9 @@ main(int argc, char *argv[])
 	if (rc == -1)
 		return write_error();
 	if (rc != 0) {
-		fputs("cs-genchain: cannot mine a header (sha256 failed or no nonce met the target)\n", stderr);
+		/* A schedule's errors (CS_EX_USAGE) said what they were. */
+		if (rc == CS_EX_SOFTWARE)
+			fputs("cs-genchain: cannot mine a header (sha256 failed or no nonce met the target)\n", stderr);
 		return rc;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)
