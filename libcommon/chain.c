@@ -628,6 +628,24 @@ keep_header(struct cs_import *im, struct cs_pending *p, const uint8_t *header)
  * ancestors for the median, read by hash, ending at the store's first
  * entry with the times its checkpoint gave.
  */
+/* What an entry at height with time and bits, met walking back, settles
+ * of ctx: the period's first, and the walk back's answer (rules.c's
+ * cs_rules_ctx_child, taken from the other end). */
+static void
+settle(const struct cs_rules *r, struct cs_rules_ctx *ctx, uint32_t height, uint32_t time, uint32_t bits,
+    bool *need_period, bool *need_walk)
+{
+	if (*need_walk && (height % r->interval == 0 || bits != r->pow_limit_bits)) {
+		ctx->walk_bits = bits;
+		*need_walk = false;
+	}
+	if (*need_period && height % r->interval == 0) {
+		ctx->period_time = time;
+		ctx->period_bits = bits;
+		*need_period = false;
+	}
+}
+
 static int
 stored_context(struct cs_import *im, const struct cs_entry *e, struct cs_rules_ctx *ctx, struct cs_error *err)
 {
@@ -650,15 +668,7 @@ stored_context(struct cs_import *im, const struct cs_entry *e, struct cs_rules_c
 		ctx->period_bits = e->period_bits;
 		ctx->walk_bits = e->walk_bits;
 	}
-	if (need_period && e->height % r->interval == 0) {
-		ctx->period_time = ctx->time;
-		ctx->period_bits = ctx->bits;
-		need_period = false;
-	}
-	if (need_walk && (e->height % r->interval == 0 || ctx->bits != r->pow_limit_bits)) {
-		ctx->walk_bits = ctx->bits;
-		need_walk = false;
-	}
+	settle(r, ctx, e->height, ctx->time, ctx->bits, &need_period, &need_walk);
 	memcpy(hash, e->prev, 32);
 	while (ctx->time_count < CS_RULES_MEDIAN_SPAN || need_period || need_walk) {
 		struct cs_entry a;
@@ -675,15 +685,7 @@ stored_context(struct cs_import *im, const struct cs_entry *e, struct cs_rules_c
 		bits = cs_header_bits(a.header);
 		if (ctx->time_count < CS_RULES_MEDIAN_SPAN)
 			ctx->times[ctx->time_count++] = time;
-		if (need_walk && (a.height % r->interval == 0 || bits != r->pow_limit_bits)) {
-			ctx->walk_bits = bits;
-			need_walk = false;
-		}
-		if (need_period && a.height % r->interval == 0) {
-			ctx->period_time = time;
-			ctx->period_bits = bits;
-			need_period = false;
-		}
+		settle(r, ctx, a.height, time, bits, &need_period, &need_walk);
 		root = memcmp(a.hash, s->meta.root, 32) == 0;
 		memcpy(hash, a.prev, 32);
 		cs_store_free(owned);
