@@ -263,8 +263,8 @@ parse_tx(struct reader *r, uint32_t index, struct cs_tx_ref *tx, uint8_t wtxid[3
 	return 0;
 }
 
-static int
-hash_pair(const uint8_t left_node[32], const uint8_t right_node[32], uint8_t out[32])
+int
+cs_merkle_pair(const uint8_t left_node[32], const uint8_t right_node[32], uint8_t out[32])
 {
 	uint8_t both[64];
 
@@ -286,7 +286,7 @@ merkle_add(struct merkle *m, const uint8_t leaf[32])
 	for (level = 0; (m->count & (UINT32_C(1) << level)) == 0; level++) {
 		if (memcmp(m->inner[level], node, 32) == 0)
 			m->mutated = true;
-		if (hash_pair(m->inner[level], node, node) != 0)
+		if (cs_merkle_pair(m->inner[level], node, node) != 0)
 			return -1;
 	}
 	memcpy(m->inner[level], node, 32);
@@ -306,14 +306,14 @@ merkle_finish(struct merkle *m, uint8_t root[32])
 		level++;
 	memcpy(node, m->inner[level], 32);
 	while (count != UINT32_C(1) << level) {
-		if (hash_pair(node, node, node) != 0)
+		if (cs_merkle_pair(node, node, node) != 0)
 			return -1;
 		count += UINT32_C(1) << level;
 		level++;
 		while ((count & (UINT32_C(1) << level)) == 0) {
 			if (memcmp(m->inner[level], node, 32) == 0)
 				m->mutated = true;
-			if (hash_pair(m->inner[level], node, node) != 0)
+			if (cs_merkle_pair(m->inner[level], node, node) != 0)
 				return -1;
 			level++;
 		}
@@ -496,4 +496,16 @@ cs_block_find_tx(const uint8_t *body, size_t body_len, uint32_t index, struct cs
 	if (rc == 0)
 		return cs_error_set(err, CS_EX_NOTFOUND, "body holds no transaction %" PRIu32, index);
 	return rc;
+}
+
+bool
+cs_tx_whole(const uint8_t *data, size_t len)
+{
+	struct reader r = { data, len, 0 };
+	struct cs_tx_ref tx;
+	struct cs_error ignored;
+	uint8_t wtxid[32];
+	bool witness;
+
+	return parse_tx(&r, 0, &tx, wtxid, &witness, &ignored) == 0 && !witness && r.pos == len;
 }

@@ -17,6 +17,7 @@
 
 #include "error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,5 +68,14 @@ int cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_ro
  */
 int cs_block_find_tx(const uint8_t *body, size_t body_len, uint32_t index, struct cs_tx_ref *tx,
     struct cs_error *err);
+
+/* SHA-256d of left || right: an inner node of a merkle tree. 0, or -1 when
+ * libcrypto fails. */
+int cs_merkle_pair(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
+
+/* Whether data[0..len) is exactly one transaction in the serialisation its
+ * txid hashes (no witness): how a proof tells an inner node that is also a
+ * transaction (proof.h). */
+bool cs_tx_whole(const uint8_t *data, size_t len);
 
 #endif
