@@ -1,12 +1,14 @@
 /*
  * cs-get - print entries by hash, by main-chain height, by height range, the
- * newest N, or by keys read from standard input; or transactions by txid.
+ * newest N, or by keys read from standard input; or transactions by txid,
+ * or proofs that blocks hold them.
  */
 #include "block.h"
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
 #include "output.h"
+#include "proof.h"
 #include "reader.h"
 #include "store.h"
 #include "writer.h"
@@ -20,9 +22,10 @@ static const char usage_text[] =
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -n HEIGHT [-n HEIGHT ...]\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] --range A..B | --last N\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --tx TXID ...";
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --tx TXID ...\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --proof TXID ... | -";
 
-enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE, OPT_TX };
+enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE, OPT_TX, OPT_PROOF };
 
 static const char options_text[] =
     "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
@@ -30,16 +33,27 @@ static const char options_text[] =
     "  --range A..B          main-chain heights A to B (A.. and ..B open)\n"
     "  --last N              the newest N main-chain entries, oldest first\n"
     "  --body                print bodies too\n"
-    "  --tx                  the arguments are txids: print each transaction\n";
+    "  --tx                  the arguments are txids: print each transaction\n"
+    "  --proof               the arguments (or stdin's lines) are txids: print proofs\n";
 
 static const struct option long_options[] = {
 	{ "body", no_argument, NULL, OPT_BODY },
 	{ "format", required_argument, NULL, 'f' },
 	{ "height", required_argument, NULL, 'n' },
 	{ "last", required_argument, NULL, OPT_LAST },
+	{ "proof", no_argument, NULL, OPT_PROOF },
 	{ "range", required_argument, NULL, OPT_RANGE },
 	{ "tx", no_argument, NULL, OPT_TX },
 	CS_COMMON_LONG_OPTIONS,
+};
+
+/* The block the last proof was cut from: the next txids are often its. */
+struct proof_block {
+	bool loaded;
+	uint8_t hash[32];
+	uint8_t header[80];
+	uint32_t height;
+	struct cs_merkle_tree tree;
 };
 
 struct get {
@@ -48,6 +62,7 @@ struct get {
 	struct cs_out out;
 	struct cs_print how;
 	int status;
+	struct proof_block pb;
 };
 
 /* Why an entry has no body: its stored flags say whether one was pruned
@@ -315,6 +330,207 @@ print_tx(struct get *g, const uint8_t txid[32], struct cs_error *err)
 	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
 }
 
+/* A txid's holder for a proof: the main-chain block holding it, else the
+ * first fork block. CS_EX_NOTFOUND when no stored body holds it. */
+static int
+find_holder(struct get *g, const uint8_t txid[32], uint8_t block[32], uint32_t *pos, struct cs_error *err)
+{
+	struct holders h = { 0 };
+	size_t chosen = 0; /* on no main chain: the first holder */
+	int rc;
+
+	if ((rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err)) == CS_EX_SOFTWARE)
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	if (rc == 0 && h.n == 0)
+		rc = CS_EX_NOTFOUND;
+	for (size_t i = 0; rc == 0 && i < h.n; i++) {
+		uint8_t main_hash[32];
+		struct cs_entry e;
+		char *owned;
+
+		if ((rc = cs_store_read_entry(&g->store, h.v[i].block, &e, &owned, err)) != 0)
+			break;
+		rc = cs_store_get_main(&g->store, e.height, main_hash, err);
+		cs_store_free(owned);
+		if (rc == 0 && memcmp(main_hash, h.v[i].block, 32) == 0) {
+			chosen = i;
+			break;
+		}
+		if (rc == CS_EX_NOTFOUND)
+			rc = 0;
+	}
+	if (rc == 0) {
+		memcpy(block, h.v[chosen].block, 32);
+		*pos = h.v[chosen].index;
+	}
+	free(h.v);
+	return rc;
+}
+
+struct txids {
+	uint8_t (*v)[32];
+	uint32_t n;
+};
+
+static int
+collect_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
+{
+	struct txids *t = ctx;
+
+	memcpy(t->v[t->n++], tx->txid, 32);
+	return 0;
+}
+
+/* Makes g->pb the tree of block (its body verified when it was stored). */
+static int
+load_proof_block(struct get *g, const uint8_t block[32], struct cs_error *err)
+{
+	struct proof_block *pb = &g->pb;
+	char *owned = NULL, *body = NULL, hex[CS_HASH_HEX];
+	struct txids t = { 0 };
+	struct cs_entry e;
+	size_t body_len;
+	int rc;
+
+	if (pb->loaded && memcmp(pb->hash, block, 32) == 0)
+		return 0;
+	if (pb->loaded)
+		cs_merkle_tree_free(&pb->tree);
+	pb->loaded = false;
+	if ((rc = cs_store_read_entry(&g->store, block, &e, &owned, err)) != 0 ||
+	    (rc = cs_store_get_body(&g->store, block, &body, &body_len, err)) != 0) {
+		if (rc == CS_EX_NOTFOUND) {
+			cs_hash_to_display(block, hex);
+			rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: transaction index names block %s",
+			    g->store.dir, hex);
+		}
+		goto out;
+	}
+	/* a transaction is at least 10 bytes: the body bounds the count */
+	if ((t.v = malloc((body_len / 10 + 1) * 32)) == NULL) {
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if ((rc = cs_block_parse((const uint8_t *)body, body_len, NULL, NULL, collect_txid, &t, err)) != 0 ||
+	    (rc = cs_merkle_tree_build(&pb->tree, (const uint8_t(*)[32])t.v, t.n, err)) != 0)
+		goto out;
+	memcpy(pb->hash, block, 32);
+	memcpy(pb->header, e.header, 80);
+	pb->height = e.height;
+	pb->loaded = true;
+out:
+	free(t.v);
+	cs_store_free(body);
+	cs_store_free(owned);
+	return rc;
+}
+
+/* A txid asked for, where the store holds it. */
+struct wanted {
+	uint8_t txid[32];
+	uint8_t block[32];
+	uint32_t pos;
+	bool found, done;
+};
+
+/* Proofs of txids: in json and cbor one branch a txid, in hex and raw one
+ * CMerkleBlock a block, for all the txids it holds. */
+static int
+print_proofs(struct get *g, struct wanted *w, size_t n, struct cs_error *err)
+{
+	uint8_t branch[CS_PROOF_DEPTH_MAX][32];
+	uint32_t *pos = NULL;
+	char hex[CS_HASH_HEX];
+	int rc = 0;
+
+	if ((rc = cs_store_acquire(&g->store, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = find_holder(g, w[i].txid, w[i].block, &w[i].pos, err);
+		if (rc == CS_EX_NOTFOUND) {
+			cs_hash_to_display(w[i].txid, hex);
+			cs_warn(&g->cli, "'%s': not found", hex);
+			g->status = CS_EX_NOTFOUND;
+			rc = 0;
+			w[i].done = true;
+		}
+	}
+	if (rc == 0 && (pos = malloc((n ? n : 1) * sizeof(*pos))) == NULL)
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t npos = 0;
+
+		if (w[i].done || (rc = load_proof_block(g, w[i].block, err)) != 0)
+			continue;
+		if (g->how.format == CS_FORMAT_JSON || g->how.format == CS_FORMAT_CBOR) {
+			struct cs_branch_found b = { .height = g->pb.height, .pos = w[i].pos };
+
+			memcpy(b.txid, w[i].txid, 32);
+			memcpy(b.block, w[i].block, 32);
+			b.depth = cs_merkle_tree_branch(&g->pb.tree, w[i].pos, branch);
+			b.merkle = (const uint8_t(*)[32])branch;
+			cs_write_branch(&g->out, g->how.format, &b);
+			w[i].done = true;
+			continue;
+		}
+		for (size_t j = i; j < n; j++) {
+			if (!w[j].done && memcmp(w[j].block, w[i].block, 32) == 0) {
+				pos[npos++] = w[j].pos;
+				w[j].done = true;
+			}
+		}
+		{
+			uint8_t *proof;
+			size_t len;
+
+			if ((rc = cs_proof_merkleblock(&g->pb.tree, g->pb.header, pos, npos, &proof, &len, err)) == 0)
+				cs_write_merkleblock(&g->out, g->how.format, proof, len);
+			free(proof);
+		}
+	}
+	free(pos);
+	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
+}
+
+/* --proof -: a proof for each txid read (lines of display hex, or CBOR
+ * byte strings). */
+static int
+print_proof_keys(struct get *g, struct cs_error *err)
+{
+	struct cs_reader reader;
+	struct cs_key key;
+	int rc = 0;
+
+	if ((rc = cs_reader_open(&reader, NULL, CS_FORMAT_CBOR, NULL, err)) != 0)
+		return rc;
+	while (rc == 0 && !g->out.closed) {
+		enum cs_read st = cs_reader_next_key(&reader, &key, false, err);
+		struct wanted w = { 0 };
+
+		if (st == CS_READ_WOULD_BLOCK) {
+			if ((rc = cs_out_drain(&g->out, &g->store, true, err)) != 0)
+				break;
+			st = cs_reader_next_key(&reader, &key, true, err);
+		}
+		if (st == CS_READ_END)
+			break;
+		if (st == CS_READ_ERROR) {
+			rc = err->code;
+			break;
+		}
+		if (key.kind != CS_KEY_HASH) {
+			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a txid",
+			    (unsigned long long)key.item, (unsigned long long)key.offset,
+			    key.kind == CS_KEY_HEIGHT ? "a height" : "a locator");
+			break;
+		}
+		memcpy(w.txid, key.hash, 32);
+		rc = print_proofs(g, &w, 1, err);
+	}
+	cs_reader_close(&reader);
+	return rc;
+}
+
 static int
 parse_range(const char *text, uint32_t *from, uint32_t *to)
 {
@@ -341,7 +557,7 @@ main(int argc, char *argv[])
 	static struct get g;
 	uint32_t *heights = NULL, from = 0, to = 0, last = 0;
 	size_t nheights = 0;
-	bool range = false, keys = false, tx = false;
+	bool range = false, keys = false, tx = false, proof = false;
 	struct cs_error err;
 	int opt, rc = 0, modes;
 
@@ -359,6 +575,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TX:
 			tx = true;
+			break;
+		case OPT_PROOF:
+			proof = true;
 			break;
 		case 'n':
 			heights = realloc(heights, (nheights + 1) * sizeof(*heights));
@@ -387,6 +606,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&g.cli, "--tx takes txids as arguments");
 	if (tx && g.how.with_body)
 		cs_cli_usage_error(&g.cli, "--tx prints transactions, not bodies");
+	if (proof && (argc == 0 || tx || g.how.with_body))
+		cs_cli_usage_error(&g.cli, "--proof takes txids as arguments, or - to read them");
 	for (int i = 0; i < argc && !keys; i++) {
 		uint8_t hash[32];
 
@@ -394,6 +615,11 @@ main(int argc, char *argv[])
 			cs_cli_usage_error(&g.cli, "bad hash '%s': expected 64 hex digits", argv[i]);
 	}
 	g.how.format = cs_cli_output_format(&g.cli);
+	/* a proof is hex by default, as bitcoin-cli gettxoutproof prints it */
+	if (proof && !g.cli.format_set)
+		g.how.format = CS_FORMAT_HEX;
+	if (proof && g.how.format == CS_FORMAT_TEXT)
+		cs_cli_usage_error(&g.cli, "--proof prints hex, raw, json or cbor");
 	if (g.how.format == CS_FORMAT_RAW && g.how.with_body)
 		cs_cli_usage_error(&g.cli, "raw carries headers only: use --body with cbor, json or hex");
 	cs_out_init(&g.out, 1);
@@ -408,7 +634,25 @@ main(int argc, char *argv[])
 		cs_store_close(&g.store);
 		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: use --body with cbor or json", g.store.dir);
 	}
-	if (keys) {
+	if (proof && g.how.opaque) {
+		cs_store_close(&g.store);
+		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: it holds no transactions to prove", g.store.dir);
+	}
+	if (proof && keys) {
+		cs_store_release(&g.store);
+		rc = print_proof_keys(&g, &err);
+	} else if (proof) {
+		struct wanted *w = calloc((size_t)argc, sizeof(*w));
+
+		if (w == NULL) {
+			rc = cs_error_set(&err, CS_EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < argc; i++)
+			cs_hash_from_display(argv[i], w[i].txid);
+		rc = print_proofs(&g, w, (size_t)argc, &err);
+		free(w);
+	} else if (keys) {
 		/* A command reading keys takes the store once its input has arrived. */
 		cs_store_release(&g.store);
 		rc = print_keys(&g, &err);
@@ -438,6 +682,8 @@ main(int argc, char *argv[])
 			rc = print_range(&g, tip >= last ? tip - last + 1 : 0, tip, &err);
 	}
 out:
+	if (g.pb.loaded)
+		cs_merkle_tree_free(&g.pb.tree);
 	cs_store_close(&g.store);
 	free(heights);
 	if (rc == 0)

@@ -27,7 +27,7 @@ _comp_cmd_cs_get()
 
     [[ $split == true || $was_split ]] && return
 
-    # Operands are hashes, or "-": nothing to offer but the options.
+    # Operands are hashes or txids, or "-": nothing to offer but the options.
     if [[ $cur == -* ]]; then
         # An option list if --help has one, else the options of its usage.
         opts=$(_parse_help "$1")

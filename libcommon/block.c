@@ -6,6 +6,7 @@
 
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -508,4 +509,37 @@ cs_tx_whole(const uint8_t *data, size_t len)
 	bool witness;
 
 	return parse_tx(&r, 0, &tx, wtxid, &witness, &ignored) == 0 && !witness && r.pos == len;
+}
+
+struct txid_list {
+	uint8_t (*v)[32];
+	uint32_t n;
+};
+
+static int
+add_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
+{
+	struct txid_list *t = ctx;
+
+	memcpy(t->v[t->n++], tx->txid, 32);
+	return 0;
+}
+
+int
+cs_block_txids(const uint8_t *body, size_t body_len, uint8_t (**txids)[32], uint32_t *ntx, struct cs_error *err)
+{
+	/* a transaction is at least TX_MIN bytes: the body bounds the count */
+	struct txid_list t = { malloc((body_len / TX_MIN + 1) * 32), 0 };
+	int rc;
+
+	*txids = NULL;
+	if (t.v == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	if ((rc = cs_block_parse(body, body_len, NULL, NULL, add_txid, &t, err)) != 0) {
+		free(t.v);
+		return rc;
+	}
+	*txids = t.v;
+	*ntx = t.n;
+	return 0;
 }

@@ -69,6 +69,14 @@ int cs_block_parse(const uint8_t *body, size_t body_len, const uint8_t merkle_ro
 int cs_block_find_tx(const uint8_t *body, size_t body_len, uint32_t index, struct cs_tx_ref *tx,
     struct cs_error *err);
 
+/*
+ * The txids of a body already verified, in block order, into a malloc'd
+ * array of *ntx (free it): what a proof is cut from (proof.h). Errors as
+ * cs_block_parse, or CS_EX_SOFTWARE out of memory.
+ */
+int cs_block_txids(const uint8_t *body, size_t body_len, uint8_t (**txids)[32], uint32_t *ntx,
+    struct cs_error *err);
+
 /* SHA-256d of left || right: an inner node of a merkle tree. 0, or -1 when
  * libcrypto fails. */
 int cs_merkle_pair(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);

@@ -24,11 +24,18 @@ enum key_id {
 	KEY_STATUS,
 	KEY_BRANCHLEN,
 	KEY_TIMES,
+	KEY_TXID,
+	KEY_BLOCK,
+	KEY_BLOCK_HEIGHT,
+	KEY_MERKLE,
+	KEY_POS,
+	KEY_PROOF,
 	KEY_UNKNOWN,
 };
 
 static const char *const key_names[] = {
 	"hash", "prev", "header", "body", "height", "chainwork", "work", "status", "branchlen", "times",
+	"txid", "block", "block_height", "merkle", "pos", "proof",
 };
 
 #define DEPTH_MAX 2 /* map -> tag: an entry's chainwork */
@@ -100,11 +107,18 @@ push(struct decoder *d, char kind, uint64_t count)
 	}
 }
 
-/* Inside an entry's "times" array (a checkpoint's, cs-init --checkpoint). */
+/* Inside a map's array: an entry's "times" (a checkpoint's, cs-init
+ * --checkpoint) or a proof's "merkle". */
+static bool
+in_map_array(const struct decoder *d, enum key_id key)
+{
+	return d->depth == 2 && d->stack[1].kind == 'A' && d->stack[0].kind == 'M' && d->key == key;
+}
+
 static bool
 in_times(const struct decoder *d)
 {
-	return d->depth == 2 && d->stack[1].kind == 'A' && d->stack[0].kind == 'M' && d->key == KEY_TIMES;
+	return in_map_array(d, KEY_TIMES);
 }
 
 static void
@@ -163,6 +177,14 @@ on_uint(void *ctx, uint64_t v)
 			}
 			break;
 		}
+		case KEY_BLOCK_HEIGHT:
+			d->item->proof.block_height = v;
+			d->item->proof.has_block_height = true;
+			break;
+		case KEY_POS:
+			d->item->proof.pos = v;
+			d->item->proof.has_pos = true;
+			break;
 		case KEY_BRANCHLEN:
 		case KEY_UNKNOWN:
 			break;
@@ -243,6 +265,10 @@ on_bytes(void *ctx, cbor_data data, cs_cbor_len len)
 			fail(d, "times are not integers");
 			return;
 		}
+		if (in_map_array(d, KEY_MERKLE) && len != 32) {
+			fail(d, "merkle element is not a 32-byte hash");
+			return;
+		}
 		if (len != 32 || d->item->count >= CS_LOCATOR_MAX) {
 			fail(d, "locator element is not a 32-byte hash");
 			return;
@@ -291,6 +317,23 @@ on_bytes(void *ctx, cbor_data data, cs_cbor_len len)
 			r->body = data;
 			r->body_len = len;
 			r->has_body = true;
+			break;
+		case KEY_TXID:
+		case KEY_BLOCK:
+			if (len != 32) {
+				fail(d, d->key == KEY_TXID ? "txid is not 32 bytes" : "block is not 32 bytes");
+				return;
+			}
+			memcpy(d->key == KEY_TXID ? d->item->proof.txid : d->item->proof.block, data, 32);
+			if (d->key == KEY_TXID)
+				d->item->proof.has_txid = true;
+			else
+				d->item->proof.has_block = true;
+			break;
+		case KEY_PROOF:
+			d->item->proof.merkleblock = data;
+			d->item->proof.merkleblock_len = len;
+			d->item->proof.has_merkleblock = true;
 			break;
 		case KEY_UNKNOWN:
 			break;
@@ -358,6 +401,15 @@ start_container(struct decoder *d, enum cs_cbor_kind kind, uint64_t count, uint6
 			return;
 		}
 		d->item->record.has_times = true;
+		push(d, 'A', count);
+		return;
+	}
+	if (kind == CS_CBOR_ARRAY && parent(d) == 'M' && !at_key(d) && d->key == KEY_MERKLE) {
+		if (count > CS_LOCATOR_MAX) {
+			fail(d, "merkle has more than 101 hashes");
+			return;
+		}
+		d->item->proof.has_merkle = true;
 		push(d, 'A', count);
 		return;
 	}
@@ -492,6 +544,7 @@ cs_cbor_decode(const uint8_t *data, size_t len, bool at_eof, struct cs_cbor_item
 	d.why_len = why_len;
 	item->count = 0;
 	memset(&item->record, 0, sizeof(item->record));
+	memset(&item->proof, 0, sizeof(item->proof));
 
 	while (!d.done) {
 		struct cbor_decoder_result res;
@@ -553,6 +606,23 @@ cs_cbor_put_uint(struct cs_cbor_cursor *c, uint64_t v)
 	if (c->overflow)
 		return;
 	n = cbor_encode_uint(v, c->p, (size_t)(c->end - c->p));
+	if (n == 0)
+		c->overflow = true;
+	c->p += n;
+}
+
+void
+cs_cbor_put_int(struct cs_cbor_cursor *c, int64_t v)
+{
+	size_t n;
+
+	if (v >= 0) {
+		cs_cbor_put_uint(c, (uint64_t)v);
+		return;
+	}
+	if (c->overflow)
+		return;
+	n = cbor_encode_negint((uint64_t)(-(v + 1)), c->p, (size_t)(c->end - c->p));
 	if (n == 0)
 		c->overflow = true;
 	c->p += n;

@@ -10,7 +10,8 @@
  *
  * The accepted items are what the tools exchange: an unsigned integer (a
  * height), a byte string (a hash, header or whole block), an entry map
- * (SPEC §2), or an array of 32-byte hashes (a locator).
+ * (cs(7) FORMATS) or a proof map (cs-get --proof), or an array of 32-byte
+ * hashes (a locator).
  */
 #ifndef CS_CBORIO_H
 #define CS_CBORIO_H
@@ -34,7 +35,14 @@ struct cs_cbor_item {
 	const uint8_t *bytes;
 	size_t len;
 	struct cs_record record;            /* CS_CBOR_MAP: the entry's fields */
-	uint8_t hashes[CS_LOCATOR_MAX][32]; /* CS_CBOR_ARRAY */
+	struct {                            /* CS_CBOR_MAP: a proof's fields */
+		bool has_txid, has_block, has_block_height, has_pos, has_merkle, has_merkleblock;
+		uint8_t txid[32], block[32];
+		uint64_t block_height, pos;
+		const uint8_t *merkleblock; /* "proof": a CMerkleBlock */
+		size_t merkleblock_len;
+	} proof;
+	uint8_t hashes[CS_LOCATOR_MAX][32]; /* CS_CBOR_ARRAY, or a proof's "merkle" */
 	size_t count;
 };
 
@@ -54,6 +62,8 @@ struct cs_cbor_cursor {
 };
 
 void cs_cbor_put_uint(struct cs_cbor_cursor *c, uint64_t v);
+/* A signed integer (major type 1 when negative). */
+void cs_cbor_put_int(struct cs_cbor_cursor *c, int64_t v);
 void cs_cbor_put_bytes(struct cs_cbor_cursor *c, const uint8_t *data, size_t len);
 /* Only the header of a byte string, for payloads written separately. */
 void cs_cbor_put_bytes_head(struct cs_cbor_cursor *c, size_t len);

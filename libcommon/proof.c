@@ -403,7 +403,8 @@ cs_proof_check_merkleblock(const uint8_t *data, size_t len, struct cs_proof_chec
 		goto fail;
 	}
 	if (x.hashes_used != x.nhashes) {
-		rc = cs_error_set(err, CS_EX_DATAERR, "proof has %zu hashes left over", x.nhashes - x.hashes_used);
+		rc = cs_error_set(err, CS_EX_DATAERR, "proof has %zu hash%s left over", x.nhashes - x.hashes_used,
+		    x.nhashes - x.hashes_used == 1 ? "" : "es");
 		goto fail;
 	}
 	if (x.count == 0) {
@@ -437,6 +438,9 @@ cs_proof_fold_branch(const uint8_t txid[32], uint64_t pos, const uint8_t (*branc
 	if (depth > CS_PROOF_DEPTH_MAX)
 		return cs_error_set(err, CS_EX_DATAERR,
 		    "branch of %zu hashes is longer than a block's tree (at most %d)", depth, CS_PROOF_DEPTH_MAX);
+	if (pos > UINT32_MAX)
+		return cs_error_set(err, CS_EX_DATAERR, "pos %llu claims more than 2^32 transactions",
+		    (unsigned long long)pos);
 	if (pos >> depth != 0)
 		return cs_error_set(err, CS_EX_DATAERR, "pos %llu is beyond a tree of %zu levels",
 		    (unsigned long long)pos, depth);

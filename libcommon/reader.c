@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
+#include "proof.h"
 #include "sha256.h"
 
 #include <ctype.h>
@@ -248,16 +249,13 @@ json_fail(char *why, size_t why_len, const char *what)
 	return PARSED_ERROR;
 }
 
+/* A line of JSON that is one object, into r->json. */
 static enum parsed
-parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
-    size_t why_len)
+json_object_line(struct cs_reader *r, const uint8_t *p, size_t n, size_t *used, char *why, size_t why_len)
 {
 	json_error_t jerr;
 	enum parsed st;
-	const char *k;
 	size_t len;
-	uint8_t *out;
-	json_t *v;
 
 	if ((st = next_line(r, p, n, &len, used)) != PARSED_ITEM)
 		return st;
@@ -270,6 +268,20 @@ parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 	}
 	if (!json_is_object(r->json))
 		return json_fail(why, why_len, "JSON line is not an object");
+	return PARSED_ITEM;
+}
+
+static enum parsed
+parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	enum parsed st;
+	const char *k;
+	uint8_t *out;
+	json_t *v;
+
+	if ((st = json_object_line(r, p, n, used, why, why_len)) != PARSED_ITEM)
+		return st;
 	if ((out = scratch(r)) == NULL)
 		return json_fail(why, why_len, "out of memory");
 	json_object_foreach(r->json, k, v) {
@@ -595,4 +607,254 @@ cs_reader_next_key(struct cs_reader *r, struct cs_key *key, bool block, struct c
 		key->height = rec.height;
 	}
 	return CS_READ_RECORD;
+}
+
+/* Proofs (cs-verify). A proof's fields travel in r->proof; hashes of a
+ * branch in r->cbor->hashes, a CMerkleBlock decoded from hex in scratch. */
+
+static enum parsed
+proof_fail(char *why, size_t why_len, const char *what)
+{
+	snprintf(why, why_len, "%s", what);
+	return PARSED_ERROR;
+}
+
+/* A CMerkleBlock as hex text (a line, or a JSON "proof" field). */
+static enum parsed
+proof_from_hex(struct cs_reader *r, const uint8_t *p, size_t len, char *why, size_t why_len)
+{
+	uint8_t *out;
+
+	if (len % 2 != 0 || len / 2 > CS_PROOF_BYTES_MAX) {
+		snprintf(why, why_len, "hex of %zu digits is not a proof (at most %d bytes)", len, CS_PROOF_BYTES_MAX);
+		return PARSED_ERROR;
+	}
+	if ((out = scratch(r)) == NULL)
+		return proof_fail(why, why_len, "out of memory");
+	if (cs_hex_decode((const char *)p, len / 2, out) != 0)
+		return proof_fail(why, why_len, "bad hex digit");
+	r->proof->merkleblock = out;
+	r->proof->merkleblock_len = len / 2;
+	return PARSED_ITEM;
+}
+
+static enum parsed
+parse_proof_hex(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	enum parsed st;
+	size_t len;
+
+	if ((st = next_line(r, p, n, &len, used)) != PARSED_ITEM)
+		return st;
+	while (len > 0 && isspace(*p)) {
+		p++;
+		len--;
+	}
+	return proof_from_hex(r, p, len, why, why_len);
+}
+
+static enum parsed
+parse_proof_raw(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	struct cs_error err;
+	size_t size = 0;
+	int rc = cs_proof_merkleblock_size(p, n, &size, &err);
+
+	if (rc == CS_EX_DATAERR)
+		return proof_fail(why, why_len, err.message);
+	if (rc == 1 || size > n) {
+		if (r->in.eof)
+			return proof_fail(why, why_len, "truncated proof");
+		return PARSED_NEED_MORE;
+	}
+	r->proof->merkleblock = p;
+	r->proof->merkleblock_len = size;
+	*used = size;
+	return PARSED_ITEM;
+}
+
+/* The block a branch names: by hash, by main-chain height, or both. */
+static enum parsed
+branch_needs(const struct cs_proof_in *pf, bool has_txid, bool has_merkle, bool has_pos, char *why, size_t why_len)
+{
+	if (!has_txid)
+		return proof_fail(why, why_len, "proof has no txid");
+	if (!has_merkle)
+		return proof_fail(why, why_len, "proof has no merkle branch");
+	if (!has_pos)
+		return proof_fail(why, why_len, "proof has no pos");
+	if (!pf->has_block && !pf->has_height)
+		return proof_fail(why, why_len, "proof names no block (block or block_height)");
+	return PARSED_ITEM;
+}
+
+static enum parsed
+parse_proof_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	struct cs_proof_in *pf = r->proof;
+	bool has_txid = false, has_merkle = false, has_pos = false;
+	enum parsed st;
+	const char *k;
+	json_t *v;
+
+	if ((st = json_object_line(r, p, n, used, why, why_len)) != PARSED_ITEM)
+		return st;
+	if ((v = json_object_get(r->json, "proof")) != NULL) {
+		if (!json_is_string(v))
+			return proof_fail(why, why_len, "proof is not a hex string");
+		return proof_from_hex(r, (const uint8_t *)json_string_value(v), json_string_length(v), why, why_len);
+	}
+	pf->branch = true;
+	json_object_foreach(r->json, k, v) {
+		if (strcmp(k, "txid") == 0 || strcmp(k, "tx_hash") == 0) {
+			if (has_txid || json_hash(v, pf->txid) != 0)
+				return proof_fail(why, why_len, "txid is not 64 hex digits");
+			has_txid = true;
+		} else if (strcmp(k, "block") == 0 || strcmp(k, "block_hash") == 0) {
+			if (pf->has_block || json_hash(v, pf->block) != 0)
+				return proof_fail(why, why_len, "block is not 64 hex digits");
+			pf->has_block = true;
+		} else if (strcmp(k, "block_height") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+				return proof_fail(why, why_len, "block_height is not an integer from 0 to 2^32 - 1");
+			pf->height = (uint32_t)json_integer_value(v);
+			pf->has_height = true;
+		} else if (strcmp(k, "pos") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				return proof_fail(why, why_len, "pos is not a non-negative integer");
+			pf->pos = (uint64_t)json_integer_value(v);
+			has_pos = true;
+		} else if (strcmp(k, "merkle") == 0) {
+			size_t i;
+			json_t *h;
+
+			if (!json_is_array(v) || json_array_size(v) > CS_LOCATOR_MAX)
+				return proof_fail(why, why_len, "merkle is not an array of at most 101 hashes");
+			json_array_foreach(v, i, h) {
+				if (json_hash(h, r->cbor->hashes[i]) != 0)
+					return proof_fail(why, why_len, "a merkle hash is not 64 hex digits");
+			}
+			pf->merkle = (const uint8_t(*)[32])r->cbor->hashes;
+			pf->depth = json_array_size(v);
+			has_merkle = true;
+		}
+	}
+	return branch_needs(pf, has_txid, has_merkle, has_pos, why, why_len);
+}
+
+static enum parsed
+parse_proof_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
+    size_t why_len)
+{
+	struct cs_proof_in *pf = r->proof;
+	enum parsed st = decode_cbor(r, p, n, used, why, why_len);
+
+	if (st != PARSED_ITEM)
+		return st;
+	switch (r->cbor->kind) {
+	case CS_CBOR_BYTES:
+		pf->merkleblock = r->cbor->bytes;
+		pf->merkleblock_len = r->cbor->len;
+		return PARSED_ITEM;
+	case CS_CBOR_MAP:
+		if (r->cbor->proof.has_merkleblock) {
+			pf->merkleblock = r->cbor->proof.merkleblock;
+			pf->merkleblock_len = r->cbor->proof.merkleblock_len;
+			return PARSED_ITEM;
+		}
+		pf->branch = true;
+		memcpy(pf->txid, r->cbor->proof.txid, 32);
+		memcpy(pf->block, r->cbor->proof.block, 32);
+		pf->has_block = r->cbor->proof.has_block;
+		if ((pf->has_height = r->cbor->proof.has_block_height)) {
+			if (r->cbor->proof.block_height > UINT32_MAX)
+				return proof_fail(why, why_len, "block_height is above 2^32 - 1");
+			pf->height = (uint32_t)r->cbor->proof.block_height;
+		}
+		pf->pos = r->cbor->proof.pos;
+		pf->merkle = (const uint8_t(*)[32])r->cbor->hashes;
+		pf->depth = r->cbor->count;
+		return branch_needs(pf, r->cbor->proof.has_txid, r->cbor->proof.has_merkle, r->cbor->proof.has_pos, why,
+		    why_len);
+	case CS_CBOR_UINT:
+		return proof_fail(why, why_len, "an integer is not a proof");
+	case CS_CBOR_ARRAY:
+		return proof_fail(why, why_len, "an array is not a proof");
+	}
+	return PARSED_ERROR;
+}
+
+/* The format of a proof stream, from its first byte that is not white
+ * space: 0, or -1 when it is none of them. */
+static int
+sniff_proof(struct cs_reader *r, bool block, struct cs_error *err, enum cs_read *st)
+{
+	for (;;) {
+		while (cs_input_avail(&r->in) > 0 && isspace(cs_input_data(&r->in)[0]))
+			cs_input_consume(&r->in, 1);
+		if (cs_input_avail(&r->in) > 0) {
+			uint8_t c = cs_input_data(&r->in)[0];
+
+			if (c == '{')
+				r->format = CS_FORMAT_JSON;
+			else if (isxdigit(c))
+				r->format = CS_FORMAT_HEX;
+			else if ((c >> 5) == 2 || (c >> 5) == 5)
+				r->format = CS_FORMAT_CBOR;
+			else {
+				*st = CS_READ_ERROR;
+				cs_error_set(err, CS_EX_DATAERR,
+				    "item 1 at byte %llu: byte 0x%02x starts no proof: hex lines, JSON lines or CBOR "
+				    "(binary CMerkleBlocks need --input raw)",
+				    (unsigned long long)cs_input_offset(&r->in), c);
+				return -1;
+			}
+			r->sniff = false;
+			return 0;
+		}
+		if (r->in.eof) {
+			*st = CS_READ_END;
+			return -1;
+		}
+		switch (cs_input_fill(&r->in, block, err)) {
+		case CS_FILL_WOULD_BLOCK:
+			*st = CS_READ_WOULD_BLOCK;
+			return -1;
+		case CS_FILL_ERROR:
+			*st = CS_READ_ERROR;
+			return -1;
+		default:
+			break;
+		}
+	}
+}
+
+enum cs_read
+cs_reader_next_proof(struct cs_reader *r, struct cs_proof_in *proof, bool block, struct cs_error *err)
+{
+	static const parser_fn parsers[] = {
+		[CS_FORMAT_CBOR] = parse_proof_cbor,
+		[CS_FORMAT_JSON] = parse_proof_json,
+		[CS_FORMAT_HEX] = parse_proof_hex,
+		[CS_FORMAT_RAW] = parse_proof_raw,
+	};
+	struct cs_record rec;
+	enum cs_read st;
+
+	if (r->sniff && sniff_proof(r, block, err, &st) != 0)
+		return st;
+	if ((size_t)r->format >= sizeof(parsers) / sizeof(parsers[0]) || parsers[r->format] == NULL)
+		return cs_error_set(err, CS_EX_USAGE, "proofs cannot be read as %s", cs_format_name(r->format)),
+		       CS_READ_ERROR;
+	memset(proof, 0, sizeof(*proof));
+	r->proof = proof;
+	st = next_item(r, parsers[r->format], &rec, block, err);
+	if (st == CS_READ_RECORD) {
+		proof->item = rec.item;
+		proof->offset = rec.offset;
+	}
+	return st;
 }

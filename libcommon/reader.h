@@ -33,6 +33,8 @@ struct cs_reader {
 	json_t *json;
 	struct cs_cbor_item *cbor;
 	int key_text; /* keys: -1 not yet known, 0 CBOR, 1 text lines */
+	bool sniff;   /* proofs: tell the format by the first byte */
+	struct cs_proof_in *proof; /* where the proof parsers put one */
 };
 
 enum cs_key_kind { CS_KEY_HASH, CS_KEY_HEIGHT, CS_KEY_LOCATOR };
@@ -55,5 +57,29 @@ enum cs_read cs_reader_next(struct cs_reader *r, struct cs_record *rec, bool blo
  * 80-byte header) or locator arrays; or text lines of display-hex hashes,
  * decimal heights or a JSON array of hashes. */
 enum cs_read cs_reader_next_key(struct cs_reader *r, struct cs_key *key, bool block, struct cs_error *err);
+
+/* A proof as cs-verify reads it (proof.h): a CMerkleBlock, or an Electrum
+ * branch with the block it names by hash, by main-chain height, or both. */
+struct cs_proof_in {
+	bool branch;
+	const uint8_t *merkleblock; /* !branch */
+	size_t merkleblock_len;
+	uint8_t txid[32];           /* branch: */
+	bool has_block, has_height;
+	uint8_t block[32];
+	uint32_t height;
+	uint64_t pos;
+	const uint8_t (*merkle)[32];
+	size_t depth;
+	uint64_t item, offset;
+};
+
+/* Proofs: hex lines or raw bytes of CMerkleBlocks; JSON lines or CBOR
+ * maps of Electrum branches (txid, merkle, pos, block_height and/or
+ * block) or of a CMerkleBlock ({"proof": ...}); CBOR byte strings of
+ * CMerkleBlocks. Open the reader with CS_FORMAT_HEX and set sniff to tell
+ * hex, JSON and CBOR apart by the first byte (raw is only taken when
+ * asked for). */
+enum cs_read cs_reader_next_proof(struct cs_reader *r, struct cs_proof_in *proof, bool block, struct cs_error *err);
 
 #endif

@@ -227,3 +227,95 @@ cs_write_tx(struct cs_out *out, enum cs_format format, const struct cs_tx_found 
 		break;
 	}
 }
+
+void
+cs_write_branch(struct cs_out *out, enum cs_format format, const struct cs_branch_found *b)
+{
+	char txid[CS_HASH_HEX], block[CS_HASH_HEX], hash[CS_HASH_HEX];
+	struct cs_cbor_cursor c;
+	uint8_t *start;
+
+	if (format == CS_FORMAT_CBOR) {
+		if (!reserve_cursor(out, 256 + 34 * (size_t)b->depth, &c))
+			return;
+		start = c.p;
+		cs_cbor_put_map(&c, 5);
+		cs_cbor_put_text(&c, "txid");
+		cs_cbor_put_bytes(&c, b->txid, 32);
+		cs_cbor_put_text(&c, "block");
+		cs_cbor_put_bytes(&c, b->block, 32);
+		cs_cbor_put_text(&c, "block_height");
+		cs_cbor_put_uint(&c, b->height);
+		cs_cbor_put_text(&c, "merkle");
+		cs_cbor_put_array(&c, b->depth);
+		for (unsigned i = 0; i < b->depth; i++)
+			cs_cbor_put_bytes(&c, b->merkle[i], 32);
+		cs_cbor_put_text(&c, "pos");
+		cs_cbor_put_uint(&c, b->pos);
+		cs_out_commit(out, (size_t)(c.p - start));
+		return;
+	}
+	cs_hash_to_display(b->txid, txid);
+	cs_hash_to_display(b->block, block);
+	cs_out_printf(out, "{\"txid\":\"%s\",\"block\":\"%s\",\"block_height\":%" PRIu32 ",\"merkle\":[", txid,
+	    block, b->height);
+	for (unsigned i = 0; i < b->depth; i++) {
+		cs_hash_to_display(b->merkle[i], hash);
+		cs_out_printf(out, "%s\"%s\"", i ? "," : "", hash);
+	}
+	cs_out_printf(out, "],\"pos\":%" PRIu32 "}\n", b->pos);
+}
+
+void
+cs_write_merkleblock(struct cs_out *out, enum cs_format format, const uint8_t *proof, size_t len)
+{
+	if (format == CS_FORMAT_RAW) {
+		cs_out_write(out, proof, len);
+		return;
+	}
+	write_hex(out, proof, len);
+	cs_out_write(out, "\n", 1);
+}
+
+void
+cs_write_verified(struct cs_out *out, enum cs_format format, const struct cs_verified *v)
+{
+	char txid[CS_HASH_HEX], block[CS_HASH_HEX];
+	const char *status = v->main ? "main" : "fork";
+	struct cs_cbor_cursor c;
+	uint8_t *start;
+
+	cs_hash_to_display(v->txid, txid);
+	cs_hash_to_display(v->block, block);
+	switch (format) {
+	case CS_FORMAT_CBOR:
+		if (!reserve_cursor(out, 256, &c))
+			return;
+		start = c.p;
+		cs_cbor_put_map(&c, 6);
+		cs_cbor_put_text(&c, "txid");
+		cs_cbor_put_bytes(&c, v->txid, 32);
+		cs_cbor_put_text(&c, "block");
+		cs_cbor_put_bytes(&c, v->block, 32);
+		cs_cbor_put_text(&c, "height");
+		cs_cbor_put_uint(&c, v->height);
+		cs_cbor_put_text(&c, "pos");
+		cs_cbor_put_uint(&c, v->pos);
+		cs_cbor_put_text(&c, "status");
+		cs_cbor_put_text(&c, status);
+		cs_cbor_put_text(&c, "confirmations");
+		cs_cbor_put_int(&c, v->confirmations);
+		cs_out_commit(out, (size_t)(c.p - start));
+		break;
+	case CS_FORMAT_JSON:
+		cs_out_printf(out,
+		    "{\"txid\":\"%s\",\"block\":\"%s\",\"height\":%" PRIu32 ",\"pos\":%" PRIu32
+		    ",\"status\":\"%s\",\"confirmations\":%ld}\n",
+		    txid, block, v->height, v->pos, status, v->confirmations);
+		break;
+	default:
+		cs_out_printf(out, "%s  %7" PRIu32 "  %s  %s  %5" PRIu32 "  %ld confirmations\n", txid, v->height, block,
+		    status, v->pos, v->confirmations);
+		break;
+	}
+}

@@ -45,4 +45,33 @@ struct cs_tx_found {
  * transaction in hex; raw: its bytes. */
 void cs_write_tx(struct cs_out *out, enum cs_format format, const struct cs_tx_found *t);
 
+/* A transaction's Electrum branch (cs-get --proof -f json or cbor):
+ * {txid, block, block_height, merkle, pos}; merkle is depth hashes, the
+ * leaf's sibling first. hex and raw print CMerkleBlocks instead
+ * (cs_write_merkleblock). */
+struct cs_branch_found {
+	uint8_t txid[32];
+	uint8_t block[32];
+	uint32_t height;
+	uint32_t pos;
+	const uint8_t (*merkle)[32];
+	unsigned depth;
+};
+void cs_write_branch(struct cs_out *out, enum cs_format format, const struct cs_branch_found *b);
+/* hex: a line of hex (as bitcoin-cli gettxoutproof); raw: the bytes. */
+void cs_write_merkleblock(struct cs_out *out, enum cs_format format, const uint8_t *proof, size_t len);
+
+/* What a proof showed, checked against a store (cs-verify):
+ * {txid, block, height, pos, status, confirmations}; confirmations is -1
+ * off the main chain, as bitcoin-cli getblockheader. */
+struct cs_verified {
+	uint8_t txid[32];
+	uint8_t block[32];
+	uint32_t height;
+	uint32_t pos;
+	bool main;
+	long confirmations;
+};
+void cs_write_verified(struct cs_out *out, enum cs_format format, const struct cs_verified *v);
+
 #endif

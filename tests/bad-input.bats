@@ -600,3 +600,93 @@ open("input", "wb").write(bytes.fromhex("f9beb4d9") + struct.pack("<I", len(blk)
 	mk 'cbor({"height": 5})'
 	bad 65 "cs-get: item 1 at byte 0: entry has no hash" cs-get -f json -
 }
+
+# --- proofs (cs-verify; the table in cs-verify(1)) ---------------------------
+
+# P(n, hashes, flags): a CMerkleBlock on header 5 claiming n transactions,
+# with the given hashes and flag bytes, in hex.
+PROOF='(lambda n, hashes, flags: (H[5] + struct.pack("<I", n) + bytes([len(hashes)]) + b"".join(hashes) + bytes([len(flags)]) + bytes(flags)).hex() + "\n")'
+
+verify_bad() {
+	bad 65 "cs-verify: item 1 at byte 0: $1" cs-verify -f json
+}
+
+@test "proof: a CMerkleBlock cut short" {
+	mk "($PROOF)(2, [zero(32), zero(32)], [5])[:-5] + '\n'"
+	verify_bad "proof of 149 bytes is truncated"
+}
+
+@test "proof: flag bits that do not use every hash" {
+	mk "($PROOF)(2, [zero(32), zero(32)], [0])"
+	verify_bad "proof has 1 hash left over"
+}
+
+@test "proof: flag bits that run out" {
+	mk "($PROOF)(4, [zero(32)], [0xff])"
+	verify_bad "proof's hashes run out"
+}
+
+@test "proof: a flag byte more than the tree uses" {
+	mk "($PROOF)(2, [zero(32), b'\x01' * 32], [5, 0])"
+	verify_bad "proof has flag bytes left over"
+}
+
+@test "proof: unused flag bits that are not zero" {
+	mk "($PROOF)(2, [zero(32), b'\x01' * 32], [0x85])"
+	verify_bad "proof's unused flag bits are not zero"
+}
+
+@test "proof: more hashes than transactions" {
+	mk "($PROOF)(2, [zero(32)] * 3, [7])"
+	verify_bad "proof declares 3 hashes, more than its 2 transactions"
+}
+
+@test "proof: a hash count of 2^64-1 in 9 bytes" {
+	mk "(H[5] + struct.pack('<I', 2) + b'\xff' * 9).hex() + '\n'"
+	verify_bad "proof declares 18446744073709551615 hashes, more than its 2 transactions"
+}
+
+@test "proof: more transactions than a block holds (16667)" {
+	mk "($PROOF)(16667, [zero(32)], [1])"
+	verify_bad "proof claims 16667 transactions, more than a block holds (16666)"
+}
+
+@test "proof: a count of 0 transactions" {
+	mk "($PROOF)(0, [], [])"
+	verify_bad "proof claims a block of no transactions"
+}
+
+@test "proof: a tree that does not reach its header's root" {
+	mk "($PROOF)(2, [zero(32), b'\x01' * 32], [5])"
+	verify_bad "the proof's tree does not reach its header's merkle root"
+}
+
+@test "proof: a pos claiming more than 2^32 transactions (JSON)" {
+	mk "'{\"txid\": \"' + '11' * 32 + '\", \"block_height\": 5, \"pos\": 4294967296, \"merkle\": []}\n'"
+	verify_bad "pos 4294967296 claims more than 2^32 transactions"
+}
+
+@test "proof: a branch longer than a block's tree (16 hashes, CBOR)" {
+	mk "cbor({'txid': zero(32), 'block_height': 5, 'pos': 0, 'merkle': [zero(32)] * 16})"
+	verify_bad "branch of 16 hashes is longer than a block's tree (at most 15)"
+}
+
+@test "proof: a pos beyond its branch" {
+	mk "'{\"txid\": \"' + '11' * 32 + '\", \"block_height\": 5, \"pos\": 2, \"merkle\": [\"' + '22' * 32 + '\"]}\n'"
+	verify_bad "pos 2 is beyond a tree of 1 levels"
+}
+
+@test "proof: a branch that names no block" {
+	mk "'{\"txid\": \"' + '11' * 32 + '\", \"pos\": 0, \"merkle\": []}\n'"
+	verify_bad "proof names no block (block or block_height)"
+}
+
+@test "proof: a branch that does not reach the block's root" {
+	mk "'{\"txid\": \"' + '11' * 32 + '\", \"block_height\": 5, \"pos\": 0, \"merkle\": []}\n'"
+	verify_bad "the proof does not reach the merkle root of block $(hash_at 5)"
+}
+
+@test "proof: a first byte that starts no proof" {
+	mk "b'\x01' + zero(10)"
+	verify_bad "byte 0x01 starts no proof: hex lines, JSON lines or CBOR (binary CMerkleBlocks need --input raw)"
+}

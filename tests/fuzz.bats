@@ -97,3 +97,9 @@ sys.stdout.buffer.write(bytes.fromhex("f9beb4d9") + struct.pack("<I", len(b)) + 
 		esac
 	done < <(inputs block)
 }
+
+@test "fuzz proof: committed proofs replayed; cs-verify reads each, told by its first byte and as raw" {
+	replay proof
+	commands proof cs-verify -f json
+	commands proof cs-verify -f json --input raw
+}

@@ -17,7 +17,7 @@ out=tests/fuzz/corpus
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-corpus.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-for d in cbor keys json hex raw blk block; do
+for d in cbor keys json hex raw blk block proof; do
 	rm -rf "${out:?}/$d"
 	mkdir -p "$out/$d"
 done
@@ -128,6 +128,19 @@ for _ in range(3):
 open(sys.argv[2], "wb").write(bytes([3]) + d[start:p])
 ' $data/blocks/block_866342.raw $out/block/body-866342-first3
 
+# proofs: block 170's payment and coinbase, and block 9's coinbase (a tree
+# of one), in each form cs-get --proof prints
+pay=f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16
+cb=b1fea52486ce0c62bb442b530a3f0132b826c74e473d1f2c220bfa78111c5082
+cs-get -s "$s" --proof -f hex $pay $cb >$out/proof/hex-170
+cs-get -s "$s" --proof -f json $pay $cb >$out/proof/json-170
+cs-get -s "$s" --proof -f cbor $pay >$out/proof/cbor-170
+cs-get -s "$s" --proof -f raw $cb >$out/proof/raw-170
+cs-get -s "$s" -n 9 --body -f hex | xxd -r -p | tail -c +82 | $PY -c 'import sys, hashlib
+tx = sys.stdin.buffer.read()
+print(hashlib.sha256(hashlib.sha256(tx).digest()).digest()[::-1].hex())' >"$tmp/txid9"
+cs-get -s "$s" --proof -f hex "$(cat "$tmp/txid9")" >$out/proof/hex-9
+
 # hostile seeds: the shapes of tests/bad-input.bats, a few bytes each
 $PY - "$out" <<'PY'
 import os, sys
@@ -150,6 +163,12 @@ put("blk/hostile-padding", bytes(64))
 put("block/hostile-noncanonical-count", b"\xfd\x01\x00" + bytes(10))
 put("block/hostile-empty-witness", bytes.fromhex("0100000000000101") + bytes(36) + b"\x00" + bytes(4)
     + b"\x01" + bytes(8) + b"\x00" + b"\x00" + bytes(4))
+h170 = bytes.fromhex("0100000055bd840a78798ad0da853f68974f3d183e2bd1db6a842c1feecf222a00000000ff104ccb05421ab93e63f8c3ce5c2c2e9dbb37de2764b3a3175c8166562cac7d51b96a49ffff001d283e9e70")
+put("proof/hostile-hash-count-2e64", (h170 + bytes.fromhex("02000000") + b"\xff" * 9).hex().encode() + b"\n")
+put("proof/hostile-json-branch-16", b'{"txid":"' + b"1" * 64 + b'","block_height":1,"pos":0,"merkle":[' +
+    b",".join([b'"' + b"2" * 64 + b'"'] * 16) + b']}\n')
+put("proof/hostile-cbor-pos-2e64", bytes.fromhex("a4647478696458201111111111111111111111111111111111111111111111111111111111111111"
+    "6c626c6f636b5f68656967687401" + "63706f731bffffffffffffffff" + "666d65726b6c6580"))
 PY
 
 ls -l $out/*

@@ -8,7 +8,8 @@
 #
 # Environment: BENCH_N (synthetic chain length, 1000000), BENCH_REPS
 # (import repetitions, 5; three times as many for the small mainnet set),
-# BENCH_OUT (the document, docs/benchmarks.md),
+# BENCH_OUT (the document, docs/benchmarks.md), BENCH_ONLY=proofs (only the
+# proofs' table, printed, the document left alone),
 # TMPDIR (where the stores go; about 1.5 GB).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
@@ -26,7 +27,9 @@ LOOKUPS=100000
 POINT_REPS=30
 LOCATOR_REPS=30
 
-for tool in cs-genchain bench-floor bench-sqlite sqlite3 gnuplot jq /usr/bin/time /usr/bin/python3; do
+tools="cs-genchain bench-floor bench-sqlite sqlite3 gnuplot jq /usr/bin/time /usr/bin/python3"
+[ "${BENCH_ONLY:-}" != proofs ] || tools="xxd /usr/bin/python3"
+for tool in $tools; do
 	command -v "$tool" > /dev/null || { echo "bench: '$tool' missing (run make bench)" >&2; exit 69; }
 done
 
@@ -290,6 +293,49 @@ bench_imports() {
 	echo >> "$tmp/table"
 }
 
+# Inclusion proofs: 10,000 txids of block 866342 (its 4864 transactions,
+# cycled), each made into a proof by one cs-get --proof - and checked by one
+# cs-verify against a store of its header alone; CMerkleBlocks in hex and
+# Electrum branches in JSON.
+bench_proofs() {
+	local blk=$root/tests/data/blocks/block_866342.raw hex reps=$REPS rep form t0 t1 t2
+	hex=$(head -c 80 "$blk" | xxd -p -c 80)
+	cs-init -q -s "$tmp/proof.full" --genesis "$hex"
+	xxd -p -c 0 "$blk" | cs-put -q -s "$tmp/proof.full" -f hex
+	cs-init -q -s "$tmp/proof.light" --genesis "$hex"
+	/usr/bin/python3 "$root/tests/tools/merkle.py" txids "$blk" > "$tmp/proof.txids"
+	awk '{ t[NR] = $0 } END { for (i = 0; i < 10000; i++) print t[i % NR + 1] }' "$tmp/proof.txids" > "$tmp/proof.10k"
+	log "proofs: 10000 txids of block 866342, $reps rounds"
+	for rep in $(seq 1 "$reps"); do
+		for form in hex json; do
+			t0=$(now)
+			cs-get -s "$tmp/proof.full" --proof -f "$form" - < "$tmp/proof.10k" > "$tmp/proof.$form"
+			t1=$(now)
+			cs-verify -s "$tmp/proof.light" -f json "$tmp/proof.$form" > "$tmp/proof.out"
+			t2=$(now)
+			[ "$(wc -l < "$tmp/proof.out")" -eq 10000 ] || { log "proofs: cs-verify showed $(wc -l < "$tmp/proof.out")"; exit 1; }
+			echo "$(calc "$t1 - $t0" %.4f)" >> "$tmp/proof.$form.make"
+			echo "$(calc "$t2 - $t1" %.4f)" >> "$tmp/proof.$form.verify"
+		done
+	done
+	row "**proofs** (10,000 txids of block 866342, 4864 transactions)" "made, per s" "verified, per s" "bytes a proof" ""
+	row "---" "---" "---" "---" "---"
+	for form in hex json; do
+		row "$([ "$form" = hex ] && echo "CMerkleBlock (hex, gettxoutproof)" || echo "Electrum branch (json)")" \
+			"$(calc "10000 / $(median < "$tmp/proof.$form.make")" %.0f)" \
+			"$(calc "10000 / $(median < "$tmp/proof.$form.verify")" %.0f)" \
+			"$(calc "$(stat -c %s "$tmp/proof.$form") / 10000" %.0f)" ""
+	done
+	echo >> "$tmp/table"
+}
+
+if [ "${BENCH_ONLY:-}" = proofs ]; then
+	: > "$tmp/table"
+	bench_proofs
+	cat "$tmp/table"
+	exit 0
+fi
+
 # 60 s apart, so that a million headers from the 2011 regtest genesis stay
 # behind the clock (Core's time-too-new rule).
 cs-genchain -n "$N" --spacing 60 -f raw > "$tmp/chain.bin"
@@ -306,6 +352,7 @@ bench_set regtest "--network regtest" "$tmp/chain.bin" "$REPS"
 for p in csput floor sqlite; do rate_curve "$tmp/regtest.$p.samples.$REPS" > "$tmp/curve.$p"; done
 bench_imports testnet-rules "$testnet_init" "$tmp/testnet.bin" "$REPS"
 bench_set mainnet "--network mainnet" "$MAINNET" "$MAINNET_REPS"
+bench_proofs
 
 gnuplot <<-EOF
 set terminal png size 900,500

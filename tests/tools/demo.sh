@@ -2,7 +2,8 @@
 # demo.sh - the main job end to end on real data: create a mainnet store,
 # import the shipped real headers 0-10236 and the real blocks 1-255 (bodies),
 # then print the tip, block 170 and its first payment (through the
-# transaction index), back the store up, check the backup, prune old bodies
+# transaction index) and a proof of that payment checked by a store of
+# headers alone, back the store up, check the backup, prune old bodies
 # into an archive and bring them back, and print the store's statistics;
 # then a header Bitcoin Core rejects, rejected with Core's reason, and a
 # store that starts at bitcoinj's checkpoint 822528 and takes the real
@@ -30,6 +31,13 @@ echo "\$ cs-get -s $store -f json -n 170 --body | cut -c1-400"
 cs-get -s "$store" -f json -n 170 --body | cut -c1-400
 echo "\$ cs-get -s $store -f text --tx f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 cs-get -s "$store" -f text --tx f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16
+light=$store.light
+rm -rf "$light"
+cs-init -q -s "$light"
+cs-put -q -s "$light" -f raw "$data/mainnet/headers_0-10236.bin"
+echo "\$ cs-get -s $store --proof f4184fc5...9e16 | cs-verify -s $light -f text   # $light: headers alone"
+cs-get -s "$store" --proof f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16 |
+	cs-verify -s "$light" -f text
 rm -rf "$store.backup" "$store.archive"
 echo "\$ cs-backup -s $store -v $store.backup && cs-backup -v --verify $store.backup"
 cs-backup -s "$store" -v "$store.backup"
