@@ -62,6 +62,7 @@ struct get {
 	struct cs_out out;
 	struct cs_print how;
 	int status;
+	bool proof; /* --proof: keys are txids */
 	struct proof_block pb;
 };
 
@@ -203,6 +204,10 @@ print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
 	return rc == CS_EX_NOTFOUND ? 0 : rc;
 }
 
+static int print_proof_of(struct get *g, const uint8_t txid[32], struct cs_error *err);
+
+/* Keys on standard input: entries by hash or height, or with --proof
+ * proofs of txids, one each. */
 static int
 print_keys(struct get *g, struct cs_error *err)
 {
@@ -226,9 +231,15 @@ print_keys(struct get *g, struct cs_error *err)
 			rc = err->code;
 			break;
 		}
+		if (g->proof && key.kind != CS_KEY_HASH) {
+			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a txid",
+			    (unsigned long long)key.item, (unsigned long long)key.offset,
+			    key.kind == CS_KEY_HEIGHT ? "a height" : "a locator");
+			break;
+		}
 		switch (key.kind) {
 		case CS_KEY_HASH:
-			rc = print_hash(g, key.hash, false, err);
+			rc = g->proof ? print_proof_of(g, key.hash, err) : print_hash(g, key.hash, false, err);
 			break;
 		case CS_KEY_HEIGHT:
 			rc = print_height(g, (uint32_t)key.height, err);
@@ -367,29 +378,16 @@ find_holder(struct get *g, const uint8_t txid[32], uint8_t block[32], uint32_t *
 	return rc;
 }
 
-struct txids {
-	uint8_t (*v)[32];
-	uint32_t n;
-};
-
-static int
-collect_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
-{
-	struct txids *t = ctx;
-
-	memcpy(t->v[t->n++], tx->txid, 32);
-	return 0;
-}
-
 /* Makes g->pb the tree of block (its body verified when it was stored). */
 static int
 load_proof_block(struct get *g, const uint8_t block[32], struct cs_error *err)
 {
 	struct proof_block *pb = &g->pb;
 	char *owned = NULL, *body = NULL, hex[CS_HASH_HEX];
-	struct txids t = { 0 };
+	uint8_t(*txids)[32] = NULL;
 	struct cs_entry e;
 	size_t body_len;
+	uint32_t ntx;
 	int rc;
 
 	if (pb->loaded && memcmp(pb->hash, block, 32) == 0)
@@ -406,20 +404,15 @@ load_proof_block(struct get *g, const uint8_t block[32], struct cs_error *err)
 		}
 		goto out;
 	}
-	/* a transaction is at least 10 bytes: the body bounds the count */
-	if ((t.v = malloc((body_len / 10 + 1) * 32)) == NULL) {
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		goto out;
-	}
-	if ((rc = cs_block_parse((const uint8_t *)body, body_len, NULL, NULL, collect_txid, &t, err)) != 0 ||
-	    (rc = cs_merkle_tree_build(&pb->tree, (const uint8_t(*)[32])t.v, t.n, err)) != 0)
+	if ((rc = cs_block_txids((const uint8_t *)body, body_len, &txids, &ntx, err)) != 0 ||
+	    (rc = cs_merkle_tree_build(&pb->tree, (const uint8_t(*)[32])txids, ntx, err)) != 0)
 		goto out;
 	memcpy(pb->hash, block, 32);
 	memcpy(pb->header, e.header, 80);
 	pb->height = e.height;
 	pb->loaded = true;
 out:
-	free(t.v);
+	free(txids);
 	cs_store_free(body);
 	cs_store_free(owned);
 	return rc;
@@ -492,43 +485,14 @@ print_proofs(struct get *g, struct wanted *w, size_t n, struct cs_error *err)
 	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
 }
 
-/* --proof -: a proof for each txid read (lines of display hex, or CBOR
- * byte strings). */
+/* One txid read by --proof -: a proof of its own. */
 static int
-print_proof_keys(struct get *g, struct cs_error *err)
+print_proof_of(struct get *g, const uint8_t txid[32], struct cs_error *err)
 {
-	struct cs_reader reader;
-	struct cs_key key;
-	int rc = 0;
+	struct wanted w = { 0 };
 
-	if ((rc = cs_reader_open(&reader, NULL, CS_FORMAT_CBOR, NULL, err)) != 0)
-		return rc;
-	while (rc == 0 && !g->out.closed) {
-		enum cs_read st = cs_reader_next_key(&reader, &key, false, err);
-		struct wanted w = { 0 };
-
-		if (st == CS_READ_WOULD_BLOCK) {
-			if ((rc = cs_out_drain(&g->out, &g->store, true, err)) != 0)
-				break;
-			st = cs_reader_next_key(&reader, &key, true, err);
-		}
-		if (st == CS_READ_END)
-			break;
-		if (st == CS_READ_ERROR) {
-			rc = err->code;
-			break;
-		}
-		if (key.kind != CS_KEY_HASH) {
-			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a txid",
-			    (unsigned long long)key.item, (unsigned long long)key.offset,
-			    key.kind == CS_KEY_HEIGHT ? "a height" : "a locator");
-			break;
-		}
-		memcpy(w.txid, key.hash, 32);
-		rc = print_proofs(g, &w, 1, err);
-	}
-	cs_reader_close(&reader);
-	return rc;
+	memcpy(w.txid, txid, 32);
+	return print_proofs(g, &w, 1, err);
 }
 
 static int
@@ -577,7 +541,7 @@ main(int argc, char *argv[])
 			tx = true;
 			break;
 		case OPT_PROOF:
-			proof = true;
+			g.proof = proof = true;
 			break;
 		case 'n':
 			heights = realloc(heights, (nheights + 1) * sizeof(*heights));
@@ -638,10 +602,7 @@ main(int argc, char *argv[])
 		cs_store_close(&g.store);
 		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: it holds no transactions to prove", g.store.dir);
 	}
-	if (proof && keys) {
-		cs_store_release(&g.store);
-		rc = print_proof_keys(&g, &err);
-	} else if (proof) {
+	if (proof && !keys) {
 		struct wanted *w = calloc((size_t)argc, sizeof(*w));
 
 		if (w == NULL) {

@@ -72,48 +72,31 @@ false_proof(const struct cs_proof_in *p, struct cs_error *err)
 	return CS_EX_DATAERR;
 }
 
-/* The stored body's txids, where the store holds the body: a proof is then
- * held to the real block, count and positions included. */
-struct body_txids {
-	uint8_t (*v)[32];
-	uint32_t n;
-};
-
-static int
-collect_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_error *err)
-{
-	struct body_txids *t = ctx;
-
-	memcpy(t->v[t->n++], tx->txid, 32);
-	return 0;
-}
-
+/* Where the store holds the block's body, a proof is held to the real
+ * block too: its count, and each transaction at its position. */
 static int
 against_body(struct verify *v, const struct cs_proof_in *p, const struct claim *c, const uint8_t hash[32],
     struct cs_error *err)
 {
-	struct body_txids t = { 0 };
+	uint8_t(*txids)[32] = NULL;
 	char *body = NULL;
 	size_t body_len;
+	uint32_t ntx = 0;
 	int rc = cs_store_get_body(&v->store, hash, &body, &body_len, err);
 
 	if (rc == CS_EX_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if ((t.v = malloc((body_len / 10 + 1) * 32)) == NULL) {
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	if ((rc = cs_block_txids((const uint8_t *)body, body_len, &txids, &ntx, err)) != 0)
 		goto out;
-	}
-	if ((rc = cs_block_parse((const uint8_t *)body, body_len, NULL, NULL, collect_txid, &t, err)) != 0)
-		goto out;
-	if (c->ntx != 0 && c->ntx != t.n) {
-		cs_error_set(err, CS_EX_DATAERR, "proof claims %u transactions; the stored block holds %u", c->ntx, t.n);
+	if (c->ntx != 0 && c->ntx != ntx) {
+		cs_error_set(err, CS_EX_DATAERR, "proof claims %u transactions; the stored block holds %u", c->ntx, ntx);
 		rc = false_proof(p, err);
 		goto out;
 	}
 	for (size_t i = 0; i < c->count; i++) {
-		if (c->matches[i].pos >= t.n || memcmp(t.v[c->matches[i].pos], c->matches[i].txid, 32) != 0) {
+		if (c->matches[i].pos >= ntx || memcmp(txids[c->matches[i].pos], c->matches[i].txid, 32) != 0) {
 			char hex[CS_HASH_HEX];
 
 			cs_hash_to_display(c->matches[i].txid, hex);
@@ -124,7 +107,7 @@ against_body(struct verify *v, const struct cs_proof_in *p, const struct claim *
 		}
 	}
 out:
-	free(t.v);
+	free(txids);
 	cs_store_free(body);
 	return rc;
 }
