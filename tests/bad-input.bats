@@ -690,3 +690,8 @@ verify_bad() {
 	mk "b'\x01' + zero(10)"
 	verify_bad "byte 0x01 starts no proof: hex lines, JSON lines or CBOR (binary CMerkleBlocks need --input raw)"
 }
+
+@test "proof: a height where cs-get --proof - wants a txid" {
+	mk "'5\n'"
+	bad 65 "cs-get: item 1 at byte 0: a height is not a txid" cs-get -f json --proof -
+}
