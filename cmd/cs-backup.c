@@ -26,17 +26,18 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "[-qv] [-s DIR] [-w SECONDS] DEST\n"
-    "[-qv] [-s DIR] [-w SECONDS] --into DIR [--keep N]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [--copy] DEST\n"
+    "[-qv] [-s DIR] [-w SECONDS] [--copy] --into DIR [--keep N]\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --export\n"
     "[-qv] [-w SECONDS] --verify DIR\n"
     "[-qv] [-s DIR] [-w SECONDS] [--force] --restore DIR";
 
-enum { OPT_EXPORT = 256, OPT_FORCE, OPT_INTO, OPT_KEEP, OPT_RESTORE, OPT_VERIFY };
+enum { OPT_COPY = 256, OPT_EXPORT, OPT_FORCE, OPT_INTO, OPT_KEEP, OPT_RESTORE, OPT_VERIFY };
 
 static const char options_text[] =
     "  --into DIR            a new backup inside DIR, named by its UTC time\n"
     "  --keep N              with --into: keep the newest N backups in DIR\n"
+    "  --copy                copy the tables too: a backup that shares no file with the store\n"
     "  --export              print every entry, bodies included\n"
     "  -f, --format FORMAT   with --export: cbor, json, text or hex\n"
     "  --verify DIR          check the backup in DIR as cs-check does\n"
@@ -44,6 +45,7 @@ static const char options_text[] =
     "  --force               with --restore: replace an existing store\n";
 
 static const struct option long_options[] = {
+	{ "copy", no_argument, NULL, OPT_COPY },
 	{ "export", no_argument, NULL, OPT_EXPORT },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "format", required_argument, NULL, 'f' },
@@ -61,6 +63,7 @@ static const struct option long_options[] = {
 struct backup {
 	struct cs_cli cli;
 	const char *store; /* the store: -s, $CS_STORE or ./chainstore */
+	bool copy_tables;  /* --copy */
 };
 
 /*
@@ -153,6 +156,7 @@ copy_to_temp(struct backup *b, const char *parent, const char *prefix, bool dura
 	copy->command = b->cli.prog;
 	copy->wait_seconds = b->cli.wait;
 	copy->lock = true;
+	copy->copy_tables = b->copy_tables;
 	copy->released = pause_for_test;
 	rc = cs_backup_copy_store(b->store, tmp, copy, err);
 	if (rc == 0)
@@ -483,12 +487,14 @@ restore_target(char *path, size_t len, enum target *target, struct cs_error *err
 	return 0;
 }
 
-/* Puts the restored copy tmp at path: renamed there when nothing is, else
- * exchanged with what is (for a store, while holding its lock) and the old
- * one removed. */
+/* Puts the restored copy tmp at path: renamed there when nothing is, or
+ * exchanged with an empty directory; into an existing store, only its
+ * database is exchanged (while holding its lock), so that nothing else in
+ * the store's directory is touched, and the old database removed. */
 static int
 swap_in(struct backup *b, const char *tmp, const char *path, enum target target, struct cs_error *err)
 {
+	char new_db[CS_BACKUP_PATH_MAX], old_db[CS_BACKUP_PATH_MAX];
 	struct cs_lock lock;
 	bool existed;
 	int rc;
@@ -503,13 +509,29 @@ swap_in(struct backup *b, const char *tmp, const char *path, enum target target,
 	case TARGET_STORE:
 		break;
 	}
+	if ((size_t)snprintf(new_db, sizeof(new_db), "%s/db", tmp) >= sizeof(new_db) ||
+	    (size_t)snprintf(old_db, sizeof(old_db), "%s/db", path) >= sizeof(old_db))
+		return cs_error_set(err, CS_EX_CANTCREAT, "path '%s' is too long", path);
 	cs_lock_init(&lock, b->cli.prog);
 	if ((rc = cs_lock_acquire(&lock, path, b->cli.wait, err)) == 0)
-		rc = cs_backup_exchange(tmp, path, err);
+		rc = cs_backup_exchange(new_db, old_db, err);
 	cs_lock_close(&lock);
-	/* tmp now holds the old store (or, on failure, still the new copy) */
+	/* tmp now holds the old database (or, on failure, still the new one) */
 	cs_backup_remove_tree(tmp, NULL);
 	return rc;
+}
+
+/* Whether inner lies inside (or is) outer, both resolved. */
+static bool
+path_within(const char *inner, const char *outer)
+{
+	char a[PATH_MAX], c[PATH_MAX];
+	size_t n;
+
+	if (realpath(inner, a) == NULL || realpath(outer, c) == NULL)
+		return false;
+	n = strlen(c);
+	return strncmp(a, c, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && c[0] == '/'));
 }
 
 /* cs-backup --restore DIR */
@@ -517,7 +539,8 @@ static int
 restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 {
 	char path[CS_BACKUP_PATH_MAX], parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16];
-	char tmp[CS_BACKUP_PATH_MAX], db[CS_BACKUP_PATH_MAX], a[PATH_MAX], c[PATH_MAX];
+	char tmp[CS_BACKUP_PATH_MAX], db[CS_BACKUP_PATH_MAX];
+	const char *tmp_parent;
 	struct cs_backup_copy copy = { 0 };
 	enum target target;
 	struct stat st;
@@ -530,10 +553,14 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not a backup: it has no db", from);
 	if ((size_t)snprintf(path, sizeof(path), "%s", b->store) >= sizeof(path))
 		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", b->store);
-	if (realpath(from, a) != NULL && realpath(path, c) != NULL && strcmp(a, c) == 0)
+	if (path_within(from, path) && path_within(path, from))
 		return cs_error_set(err, CS_EX_USAGE, "'%s' is the store itself", from);
 	if ((rc = restore_target(path, sizeof(path), &target, err)) != 0)
 		return rc;
+	/* The store is replaced; what lies inside it would go with it. */
+	if (target == TARGET_STORE && path_within(from, path))
+		return cs_error_set(err, CS_EX_USAGE, "backup '%s' lies inside the store '%s' it would replace", from,
+		    path);
 	if (target == TARGET_STORE && !force)
 		return cs_error_set(err, CS_EX_CANTCREAT, "store '%s' exists: use --force to replace it", path);
 	if (cs_backup_split_path(path, parent, sizeof(parent), name, sizeof(name)) != 0)
@@ -542,9 +569,18 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", path,
 		    strerror(errno == 0 ? ENOTDIR : errno));
 
-	snprintf(prefix, sizeof(prefix), ".%s.cs-backup-", name);
-	cs_backup_remove_stale(parent, prefix);
-	if ((rc = cs_backup_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
+	/* The new store is made beside its name, or for an existing store
+	 * inside it (where its database is exchanged, on the same file
+	 * system; a store's open removes what a killed restore left there). */
+	if (target == TARGET_STORE) {
+		tmp_parent = path;
+		snprintf(prefix, sizeof(prefix), "cs-backup-");
+	} else {
+		tmp_parent = parent;
+		snprintf(prefix, sizeof(prefix), ".%s.cs-backup-", name);
+	}
+	cs_backup_remove_stale(tmp_parent, prefix);
+	if ((rc = cs_backup_temp_dir(tmp_parent, prefix, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	/* A backup that cs-backup made has a lock: take it, in case the
 	 * backup is itself a live store; a read-only one cannot be written. */
@@ -568,7 +604,7 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 		cs_backup_remove_tree(tmp, NULL);
 		return rc;
 	}
-	if ((rc = cs_backup_sync_dir(parent, err)) != 0)
+	if ((rc = cs_backup_sync_dir(target == TARGET_STORE ? path : parent, err)) != 0)
 		return rc;
 	if (b->cli.verbose > 0)
 		cs_warn(&b->cli, "restored '%s' from '%s'%s", path, from,
@@ -641,6 +677,9 @@ main(int argc, char *argv[])
 	cs_cli_set_options(&b.cli, options_text);
 	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
+		case OPT_COPY:
+			b.copy_tables = true;
+			break;
 		case OPT_EXPORT:
 			export_mode = true;
 			break;
@@ -678,6 +717,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&b.cli, "--keep goes with --into");
 	if (force && restore_from == NULL)
 		cs_cli_usage_error(&b.cli, "--force goes with --restore");
+	if (b.copy_tables && argc == 0 && into == NULL)
+		cs_cli_usage_error(&b.cli, "--copy goes with DEST or --into");
 	if (b.cli.format_set && !export_mode)
 		cs_cli_usage_error(&b.cli, "-f goes with --export");
 	how.format = cs_cli_output_format(&b.cli);

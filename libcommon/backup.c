@@ -653,8 +653,9 @@ stage(struct walk *w, const char *from, const char *name, bool *staged, struct c
 	return 0;
 }
 
+/* own: the file belongs to this process's user. */
 static int
-copy_one(struct walk *w, const char *name, struct cs_error *err)
+copy_one(struct walk *w, const char *name, bool own, struct cs_error *err)
 {
 	char from[CS_BACKUP_PATH_MAX], to[CS_BACKUP_PATH_MAX];
 	struct cs_backup_stats *st = &w->copy->stats;
@@ -671,7 +672,10 @@ copy_one(struct walk *w, const char *name, struct cs_error *err)
 		return 0;
 	}
 	st->files++;
-	if (kind == FILE_LINK && w->live_known && w->staging[0] == '\0') {
+	/* another user's table, linked, would stay theirs to change */
+	if (kind == FILE_LINK && !own)
+		kind = FILE_COPY;
+	if (kind == FILE_LINK && w->live_known && w->staging[0] == '\0' && !w->copy->copy_tables) {
 		if (link(from, to) == 0) {
 			st->linked++;
 			return 0;
@@ -722,7 +726,7 @@ walk_db(struct walk *w, struct cs_error *err)
 			continue;
 		if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 			continue;
-		rc = copy_one(w, de->d_name, err);
+		rc = copy_one(w, de->d_name, sb.st_uid == geteuid(), err);
 	}
 	closedir(d);
 	return rc;

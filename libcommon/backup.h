@@ -54,6 +54,8 @@ struct cs_backup_copy {
 	double wait_seconds;  /* for the source's lock */
 	bool lock;            /* take the source's lock (false: a backup that
 				 nobody can be writing, such as a read-only one) */
+	bool copy_tables;     /* copy every table, link none (cs-backup --copy):
+				 the copy shares no inode with the source */
 	/* Called once the lock is let go, before any data is copied (the
 	 * tests use it to pause there); may be NULL. */
 	void (*released)(void *ctx);

@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include "backup.h"
+
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
@@ -371,6 +373,9 @@ store_open(struct cs_store *s, const char *dir, const char *command, double wait
 		cs_store_release(s);
 		return rc;
 	}
+	/* what a cs-backup killed midway left in the store: its private copy
+	 * for --export, its staging, a restore's new database (backup.h) */
+	cs_backup_remove_stale(dir, "cs-backup-");
 	return 0;
 }
 

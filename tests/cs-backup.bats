@@ -329,7 +329,7 @@ replay() {
 @test "cs-backup: usage errors are 64" {
 	run -64 --separate-stderr cs-backup
 	assert_err_contains "cs-backup: nothing to do"
-	assert_err_contains "usage: cs-backup [-qv] [-s DIR] [-w SECONDS] DEST"
+	assert_err_contains "usage: cs-backup [-qv] [-s DIR] [-w SECONDS] [--copy] DEST"
 	run -64 cs-backup a b
 	run -64 cs-backup --export a
 	run -64 cs-backup --into a --export
@@ -343,7 +343,7 @@ replay() {
 	run -64 cs-backup -f blk --export
 	run -64 cs-backup --bogus
 	run -0 cs-backup -h
-	assert_line --index 0 "usage: cs-backup [-qv] [-s DIR] [-w SECONDS] DEST"
+	assert_line --index 0 "usage: cs-backup [-qv] [-s DIR] [-w SECONDS] [--copy] DEST"
 	run -0 cs-backup -V
 	assert_output "cs-backup 0.1.0"
 }
@@ -530,20 +530,78 @@ for b, e in zip(blocks, entries[1:]):
 	run -1 cs-get -f json "$REORG_HASH_5A"
 	cmp <(store_dump) <(store_dump backup)
 	assert_equal "$(leftovers .)" ''
+	assert_equal "$(leftovers "$CS_STORE")" ''
 }
 
 @test "cs-backup --restore --force: killed before the swap, the old store stays; the next run cleans up" {
 	reorg_forks_store
 	init_mainnet_10k backup
 	start_paused cs-backup --restore backup --force
-	assert_equal "$(leftovers . | wc -l)" 1
+	# the new database is made inside the store, to be exchanged for its own
+	assert_equal "$(leftovers "$CS_STORE" | wc -l)" 1
 	kill -9 "$bg"
 	exec 7>&-
 	wait "$bg" || true
 	run -0 cs-get -f json "$REORG_HASH_5A"
+	# any command that opens the store removes what the killed one left
+	assert_equal "$(leftovers "$CS_STORE")" ''
 	run -0 cs-backup --restore backup --force
 	assert_equal "$(leftovers .)" ''
+	assert_equal "$(leftovers "$CS_STORE")" ''
 	run -1 cs-get -f json "$REORG_HASH_5A"
+}
+
+@test "cs-backup --restore --force: only the store's database is replaced; a backup inside the store is refused (64)" {
+	reorg_forks_store
+	run -0 cs-backup --into "$CS_STORE/backups"
+	run -0 cs-backup "$CS_STORE/one"
+	echo notes >"$CS_STORE/NOTES"
+	run -64 --separate-stderr cs-backup --restore "$CS_STORE/one" --force
+	assert_err_equal "cs-backup: backup '$CS_STORE/one' lies inside the store '$CS_STORE' it would replace"
+	run -64 --separate-stderr cs-backup --restore "$CS_STORE/backups/$(ls "$CS_STORE/backups")" --force
+	assert_err_contains "lies inside the store"
+	# from outside: the database is replaced, everything else stays
+	init_mainnet_10k backup
+	run -0 cs-backup --restore backup --force
+	run -1 cs-get -f json "$REORG_HASH_5A"
+	[[ $(cat "$CS_STORE/NOTES") == notes ]]
+	run -0 cs-get -s "$CS_STORE/one" -f json "$REORG_HASH_5A"
+	run -0 cs-tip -s "$CS_STORE/backups/$(ls "$CS_STORE/backups")" -f json
+	assert_equal "$(leftovers "$CS_STORE")" ''
+}
+
+@test "cs-backup --restore: tables of another user's backup are copied, never linked; our own are linked" {
+	[[ $(id -u) -eq 0 ]] || skip "needs root to give the backup's files to another user"
+	init_mainnet_10k theirs
+	init_mainnet_10k mine
+	chown -R nobody theirs
+	run -0 cs-backup -s restored --restore theirs
+	local t shared=0 linked=0
+	for t in restored/db/*.ldb; do
+		[[ $(stat -c %i "$t") == "$(stat -c %i "theirs/db/${t##*/}" 2>/dev/null)" ]] && shared=$((shared + 1))
+	done
+	assert_equal "$shared" 0
+	run -0 cs-backup -s restored2 --restore mine
+	for t in restored2/db/*.ldb; do
+		[[ $(stat -c %i "$t") == "$(stat -c %i "mine/db/${t##*/}" 2>/dev/null)" ]] && linked=$((linked + 1))
+	done
+	((linked > 0)) || fail "none of our own tables was linked"
+	cmp <(store_dump restored) <(store_dump theirs)
+}
+
+@test "cs-backup --copy: a backup that shares no file with the store" {
+	init_mainnet_10k
+	run -0 --separate-stderr cs-backup -v --copy backup
+	assert_err_regex "^cs-backup: backed up '.*' to 'backup': [0-9]+ files: 0 linked, [1-9][0-9]* staged and copied"
+	local t
+	for t in backup/db/*; do
+		[[ $(stat -c %h "$t") == 1 ]] || fail "$t has $(stat -c %h "$t") links"
+	done
+	cmp <(store_dump) <(store_dump backup)
+	run -0 cs-backup --copy --into backups
+	run -64 --separate-stderr cs-backup --copy --export
+	assert_err_contains "cs-backup: --copy goes with DEST or --into"
+	assert_equal "$(leftovers "$CS_STORE")" ''
 }
 
 @test "cs-backup --restore --force: a command waiting for the old store takes the new store's lock" {
