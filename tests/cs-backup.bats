@@ -671,3 +671,15 @@ for b, e in zip(blocks, entries[1:]):
 	run -0 cs-tip -f json
 	assert_json .height 300000
 }
+
+@test "cs-backup --export killed midway: the private copy it left in the store goes at the next command" {
+	init_mainnet_10k
+	start_paused cs-backup --export -f json
+	assert_equal "$(leftovers "$CS_STORE" | wc -l)" 1
+	kill -9 "$bg"
+	exec 7>&-
+	wait "$bg" || true
+	assert_equal "$(leftovers "$CS_STORE" | wc -l)" 1
+	run -0 cs-tip -f json
+	assert_equal "$(leftovers "$CS_STORE")" ''
+}
