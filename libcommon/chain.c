@@ -17,7 +17,14 @@
 #define BATCH_BYTES (8u << 20)
 #define TABLE_SLOTS 32768 /* a power of two, over 2 * BATCH_ENTRIES */
 #define ORPHAN_BUCKETS 4096
-#define ORPHAN_BYTES_MAX (256u << 20)
+/* What entries waiting for their parent may hold: everything but their
+ * bodies (the struct, the header, the allocator's overhead) within the
+ * import's memory of cs-put(1) (about 75 MB for headers), and their bodies
+ * apart, so that the blocks of Bitcoin Core's files, which come somewhat
+ * out of order, fit. */
+#define ORPHAN_HELD_MAX (24u << 20)
+#define ORPHAN_BODIES_MAX (256u << 20)
+#define MALLOC_OVERHEAD 16
 
 /* An entry written in the batch being built: what its children need, and
  * in an opaque store what a later record of the same hash must repeat. */
@@ -542,16 +549,30 @@ add_stored_duplicate(struct cs_import *im, const struct cs_record *rec, const st
 	return 0;
 }
 
+/* What an orphan holds, its body apart. */
+static size_t
+orphan_held(const struct cs_record *rec)
+{
+	return sizeof(struct cs_orphan) + rec->header_len + MALLOC_OVERHEAD;
+}
+
+static size_t
+orphan_body(const struct cs_record *rec)
+{
+	return rec->has_body ? rec->body_len : 0;
+}
+
 static int
 hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct derived *d, struct cs_error *err)
 {
-	size_t size = rec->header_len + (rec->has_body ? rec->body_len : 0);
+	size_t size = rec->header_len + orphan_body(rec);
 	size_t b = cs_hash_slot(d->prev) % im->orphan_buckets;
 	struct cs_orphan *o;
 
-	if (im->orphan_bytes + size > ORPHAN_BYTES_MAX)
-		return reject(rec, err, "too many entries waiting for their parent (256 MiB held); "
-					"is the input in order?", NULL);
+	if (im->orphan_bytes + orphan_held(rec) > ORPHAN_HELD_MAX ||
+	    im->orphan_body_bytes + orphan_body(rec) > ORPHAN_BODIES_MAX)
+		return reject(rec, err, "too many entries waiting for their parent (24 MiB of entries, 256 MiB of "
+					"bodies held); is the input in order?", NULL);
 	o = malloc(sizeof(*o) + size);
 	if (o == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
@@ -572,7 +593,8 @@ hold_orphan(struct cs_import *im, const struct cs_record *rec, const struct deri
 	*im->orphan_tails[b] = o;
 	im->orphan_tails[b] = &o->next;
 	im->orphan_count++;
-	im->orphan_bytes += size;
+	im->orphan_bytes += orphan_held(rec);
+	im->orphan_body_bytes += orphan_body(rec);
 	return 0;
 }
 
@@ -591,7 +613,8 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 			if (o->next == NULL)
 				im->orphan_tails[b] = link;
 			im->orphan_count--;
-			im->orphan_bytes -= o->rec.header_len + (o->rec.has_body ? o->rec.body_len : 0);
+			im->orphan_bytes -= orphan_held(&o->rec);
+			im->orphan_body_bytes -= orphan_body(&o->rec);
 			return o;
 		}
 	}

@@ -56,7 +56,8 @@ struct cs_import {
 	uint64_t best_arrival, arrivals;
 	struct cs_orphan **orphans;       /* buckets by parent, oldest first */
 	struct cs_orphan ***orphan_tails; /* each bucket's last link */
-	size_t orphan_buckets, orphan_count, orphan_bytes;
+	size_t orphan_buckets, orphan_count;
+	size_t orphan_bytes, orphan_body_bytes; /* held, bodies apart (chain.c) */
 	/* the batch's entry values, put into the write batch at commit in
 	 * key order (chain.c stage_flush) */
 	struct cs_staged *staged;

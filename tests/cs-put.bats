@@ -716,3 +716,46 @@ while i < len(blk):
 	assert_equal "${output:0:160}" "$(header_hex "$MAINNET" 170)"
 	[ "${#output}" -gt 160 ]
 }
+
+# peak_rss_kb CMD...: runs CMD (its status in $rss_status) and prints its
+# peak resident set in kB, as getrusage reports it for the child.
+peak_rss_kb() {
+	"$PY" -c 'import resource, subprocess, sys
+st = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open("stderr.txt", "wb")).returncode
+print(st, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# Entries whose parent never comes are held, everything they hold counted
+# (struct, header, allocator), up to 24 MiB, their bodies apart: 300,000
+# of them stay within the import's ~75 MB (cs-put(1)); before, 300,000
+# reversed regtest headers took 142 MB and a million 474 MB, and opaque
+# entries with empty headers counted nothing at all.
+@test "cs-put: 300,000 parentless entries: held up to 24 MiB, then 65; memory stays within cs-put's 75 MB" {
+	has_genchain || skip "cs-genchain not built"
+	local sanitized=false st rss
+	grep -q __asan_init "$REPO/bin/cs-put" && sanitized=true
+	cs-genchain -n 300001 --spacing 60 -f raw >chain.bin
+	"$PY" -c 'import sys
+d = open(sys.argv[1], "rb").read()
+n = len(d) // 80
+sys.stdout.buffer.write(b"".join(d[i * 80:(i + 1) * 80] for i in range(n - 1, 0, -1)))' chain.bin >reversed.bin
+	cs-init -q -s reg --network regtest
+	read -r st rss < <(peak_rss_kb cs-put -s reg -f raw reversed.bin)
+	assert_equal "$st" 65
+	grep -qE "^cs-put: 'reversed.bin': item [0-9]+ at byte [0-9]+: too many entries waiting for their parent \(24 MiB of entries, 256 MiB of bodies held\); is the input in order\?$" stderr.txt ||
+		fail "$(head -3 stderr.txt)"
+	$sanitized || ((rss < 75000)) || fail "peak RSS $rss kB"
+	run -0 cs-tip -s reg -f json
+	assert_json .height 0
+	# an opaque chain's entries with empty headers are counted too
+	"$PY" -c 'import os, sys, cbor2
+out = sys.stdout.buffer
+for i in range(300000):
+    out.write(cbor2.dumps({"hash": os.urandom(32), "prev": os.urandom(32), "header": b""}))' >opaque.cbor
+	"$PY" -c 'import sys, cbor2; sys.stdout.buffer.write(cbor2.dumps({"hash": bytes(32), "prev": bytes(32), "header": b""}))' |
+		cs-init -q -s opq --opaque
+	read -r st rss < <(peak_rss_kb cs-put -s opq opaque.cbor)
+	assert_equal "$st" 65
+	grep -q "too many entries waiting for their parent" stderr.txt || fail "$(head -3 stderr.txt)"
+	$sanitized || ((rss < 75000)) || fail "peak RSS $rss kB"
+}
