@@ -22,6 +22,41 @@ vwarn(const struct cs_cli *cli, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* LevelDB is C++: when its operator new fails it throws std::bad_alloc,
+ * and when it cannot start its background thread std::system_error; nothing
+ * catches them through the C API, and the process aborts (134) with a
+ * message that names no command. The C++ runtime calls a new-handler
+ * first, and a terminate handler for what is not caught: ours say so and
+ * exit 70. Whatever was committed stays (each commit is one write batch;
+ * LevelDB drops a log record cut short). The C++ functions are reached by
+ * their symbols, std::set_new_handler and std::set_terminate. */
+typedef void (*handler_fn)(void);
+extern handler_fn cs_set_new_handler(handler_fn handler) __asm__("_ZSt15set_new_handlerPFvvE");
+extern handler_fn cs_set_terminate(handler_fn handler) __asm__("_ZSt13set_terminatePFvvE");
+
+static char oom_message[64], terminate_message[128];
+
+static void
+say_and_exit(const char *message)
+{
+	ssize_t n = write(STDERR_FILENO, message, strlen(message));
+
+	(void)n;
+	_exit(CS_EX_SOFTWARE);
+}
+
+static void
+out_of_memory(void)
+{
+	say_and_exit(oom_message);
+}
+
+static void
+terminated(void)
+{
+	say_and_exit(terminate_message);
+}
+
 void
 cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats)
 {
@@ -29,6 +64,11 @@ cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned fo
 
 	/* A closed pipe downstream shows as EPIPE, and output stops quietly. */
 	signal(SIGPIPE, SIG_IGN);
+	snprintf(oom_message, sizeof(oom_message), "%s: out of memory\n", prog);
+	snprintf(terminate_message, sizeof(terminate_message),
+	    "%s: LevelDB failed: out of memory, or a thread could not be started\n", prog);
+	cs_set_new_handler(out_of_memory);
+	cs_set_terminate(terminated);
 	memset(cli, 0, sizeof(*cli));
 	cli->prog = prog;
 	cli->usage = usage;

@@ -112,9 +112,13 @@ put_be32(uint8_t *p, uint32_t v)
 static int
 leveldb_failed(struct cs_store *s, char *lerr, const char *what, struct cs_error *err)
 {
-	cs_error_set(err, CS_EX_IOERR, "%s '%s': %s", what, s->dir, lerr);
+	/* LevelDB reports a failed allocation (an mmap of a table) as an I/O
+	 * error, with strerror's text: it is memory, not the disk (70) */
+	int code = strstr(lerr, ": Cannot allocate memory") != NULL ? CS_EX_SOFTWARE : CS_EX_IOERR;
+
+	cs_error_set(err, code, "%s '%s': %s", what, s->dir, lerr);
 	leveldb_free(lerr);
-	return CS_EX_IOERR;
+	return code;
 }
 
 /*

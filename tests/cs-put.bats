@@ -759,3 +759,36 @@ for i in range(300000):
 	grep -q "too many entries waiting for their parent" stderr.txt || fail "$(head -3 stderr.txt)"
 	$sanitized || ((rss < 75000)) || fail "peak RSS $rss kB"
 }
+
+# With less address space than LevelDB asks for, its C++ operator new throws
+# std::bad_alloc (or its thread cannot start), which aborted the command
+# (134, a message naming no command). Now: exit 70, "cs-put: out of
+# memory", and the store as the last commit left it.
+@test "out of memory (ulimit -v): cs-put and cs-backup --export exit 70 with a message, never 134; the store stays sound" {
+	grep -q __asan_init "$REPO/bin/cs-put" &&
+		skip "sanitizer build: AddressSanitizer reserves more address space than ulimit -v leaves"
+	local v st hit=0
+	cs-init -q -s full
+	cs-put -q -s full -f raw "$MAINNET"
+	for v in 8000 10000 12000 14000 16000 18000 20000 22000 24000 26000 28000 30000; do
+		rm -rf "$CS_STORE"
+		cs-init -q
+		run --separate-stderr bash -c "ulimit -v $v && exec cs-put -q -f raw '$MAINNET'"
+		case $status in
+		0) ;;
+		70)
+			hit=$((hit + 1))
+			[[ $stderr == "cs-put: out of memory" ||
+				$stderr == "cs-put: LevelDB failed: out of memory, or a thread could not be started" ]] ||
+				fail "ulimit -v $v: $stderr"
+			;;
+		*) fail "ulimit -v $v: cs-put exit $status: $stderr" ;;
+		esac
+		run -0 cs-check
+		run --separate-stderr bash -c "ulimit -v $v && exec cs-backup -s full --export -f json >/dev/null"
+		[[ $status == 0 || ($status == 70 && $stderr == cs-backup:*) ]] ||
+			fail "ulimit -v $v: cs-backup --export exit $status: $stderr"
+	done
+	((hit > 0)) || fail "no limit made cs-put run out of memory"
+	run -0 cs-check -s full
+}
