@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Crash consistency (SPEC §4): kill -9 at seeded random moments during an
-# import, a prune and a backup; after each, the store opens, cs-check
+# import, a prune, a backup, a restore and a repair; after each, the store opens, cs-check
 # passes, every commit cs-put -v reported is there, the tip is the best
 # entry, and running the job again completes it. tests/tools/crash-trials.sh
 # does the work; `make stress` runs it longer.
@@ -18,6 +18,13 @@ setup() {
 	[ "$(grep -c '(import, ' <<<"$output")" -eq 7 ]
 	[ "$(grep -c '(prune, ' <<<"$output")" -eq 7 ]
 	[ "$(grep -c '(backup, ' <<<"$output")" -eq 7 ]
+}
+
+@test "crash trials: 10 kill -9s during a restore --force and 10 during a repair lose nothing" {
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 10 -s 3 -w restore "$BATS_TEST_TMPDIR/trials"
+	assert_line '10 trials, 0 failed'
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 10 -s 5 -w repair "$BATS_TEST_TMPDIR/trials"
+	assert_line '10 trials, 0 failed'
 }
 
 @test "crash trials: a lost commit is caught (the harness can fail)" {

@@ -4,7 +4,8 @@
 # kill -9 a cs command at a random moment, then check what SPEC §4 promises:
 # the store opens, cs-check passes, every commit reported done (cs-put -v)
 # is there, the tip is the best entry, and running the job again completes
-# it. WORKLOAD is import, prune, backup or all (one after another).
+# it. WORKLOAD is import, prune, backup, restore, repair, or all (import,
+# prune and backup, one after another).
 # Prints one line a trial and a last line "N trials, N failed"; exits 1
 # when any failed. Used by tests/crash.bats (CI) and `make stress`.
 set -u
@@ -163,6 +164,52 @@ trial_backup() {
 	cs-backup -s "$work/bodies.ref" "$dest" 2>"$work/err" || { fail "backup again: $(cat "$work/err")"; return; }
 	check_store "$dest"
 	rm -rf "$dest"
+}
+
+# cs-backup --restore --force over a store of another chain: afterwards the
+# store is the old one or the backup, whole; restoring again completes.
+trial_restore() {
+	bodies_store || { fail "bodies store"; return; }
+	store=$work/restore
+	rm -rf "$store"
+	cs-init -q -s "$store" --network mainnet
+	headers=$repo/tests/data/mainnet/headers_0-10236.bin
+	cs-put -q -s "$store" -f raw "$headers" || { fail "old store"; return; }
+	old=$(cs-tip -s "$store" -f hex) new=$(cs-tip -s "$work/bodies.ref" -f hex)
+	rand 60
+	delay=0.0$(printf '%02d' "$r")
+	cs-backup -s "$store" --restore "$work/bodies.ref" --force 2>/dev/null &
+	kill_after "$delay" $!
+	check_store "$store" || return
+	got=$(cs-tip -s "$store" -f hex)
+	if [ "$got" = "$old" ]; then
+		info="the old store after the kill"
+	elif [ "$got" = "$new" ]; then
+		info="the restored store after the kill"
+	else
+		fail "neither the old store nor the backup"
+		return
+	fi
+	cs-backup -s "$store" --restore "$work/bodies.ref" --force 2>"$work/err" ||
+		{ fail "restore again: $(cat "$work/err")"; return; }
+	check_store "$store" || return
+	[ "$(cs-tip -s "$store" -f hex)" = "$new" ] || fail "restore again ends at another tip"
+	[ -z "$(find "$store" -maxdepth 1 -name 'cs-backup-*')" ] || fail "a restore's leftovers stay in the store"
+}
+
+# cs-check --repair of a sound store: a kill leaves it sound, nothing lost.
+trial_repair() {
+	bodies_store || { fail "bodies store"; return; }
+	store=$work/repair
+	rm -rf "$store"
+	cp -a "$work/bodies.ref" "$store" || { fail "copy"; return; }
+	rand 80
+	delay=0.0$(printf '%02d' "$r")
+	cs-check -s "$store" --repair >/dev/null 2>&1 &
+	kill_after "$delay" $!
+	check_store "$store" || return
+	[ "$(cs-stat -s "$store" -f json | jfield bodies)" -eq 255 ] || { fail "bodies lost"; return; }
+	[ "$(cs-tip -s "$store" -f hex)" = "$(cs-tip -s "$work/bodies.ref" -f hex)" ] || fail "another tip"
 }
 
 trial=0
