@@ -3,6 +3,7 @@
 #include "exit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,11 +23,41 @@ vwarn(const struct cs_cli *cli, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/*
+ * A command started with fd 0, 1 or 2 closed would hand that number to the
+ * next file it opens (the store's lock, a LevelDB file, an archive), and
+ * its records or messages would land there. Each closed one gets
+ * /dev/null, opened the other way round (0 for writing, 1 and 2 for
+ * reading), so that using it still fails with EBADF as a closed one does.
+ */
+static void
+keep_standard_fds(const char *prog)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		null = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (null < 0) {
+			/* nothing safe to run on */
+			fprintf(stderr, "%s: cannot open '/dev/null': %s\n", prog, strerror(errno));
+			exit(CS_EX_SOFTWARE);
+		}
+		if (null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
 void
 cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats)
 {
-	const char *env = getenv("CS_WAIT");
+	const char *env;
 
+	keep_standard_fds(prog);
+	env = getenv("CS_WAIT");
 	/* A closed pipe downstream shows as EPIPE, and output stops quietly. */
 	signal(SIGPIPE, SIG_IGN);
 	memset(cli, 0, sizeof(*cli));
