@@ -95,6 +95,8 @@ store_exists(struct backup *b, struct cs_error *err)
 
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", b->store) >= sizeof(db))
 		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", b->store);
+	if (stat(db, &st) != 0 && (errno == EACCES || errno == EPERM))
+		return cs_error_set(err, CS_EX_NOPERM, "cannot open store '%s': %s", b->store, strerror(errno));
 	if (stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", b->store);
 	return 0;
@@ -524,8 +526,7 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 	int rc;
 
 	if (stat(from, &st) != 0)
-		return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR, "backup '%s' not found: %s", from,
-		    strerror(errno));
+		return cs_error_set(err, CS_EX_FROM_ERRNO(errno), "backup '%s' not found: %s", from, strerror(errno));
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", from) >= sizeof(db) || stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not a backup: it has no db", from);
 	if ((size_t)snprintf(path, sizeof(path), "%s", b->store) >= sizeof(path))

@@ -195,8 +195,8 @@ again:
 			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
 		lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (lock->fd < 0)
-			return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR,
-			    "cannot open '%s': %s", lock->path, strerror(errno));
+			return cs_error_set(err, CS_EX_FROM_ERRNO(errno), "cannot open '%s': %s", lock->path,
+			    strerror(errno));
 	}
 	rc = flock(lock->fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
 	if (rc == EWOULDBLOCK && wait_seconds > 0) {
@@ -222,7 +222,7 @@ again:
 		return cs_error_set(err, CS_EX_TEMPFAIL, "store busy: %s", holder);
 	}
 	if (rc != 0)
-		return cs_error_set(err, CS_EX_IOERR, "cannot lock '%s': %s", lock->path, strerror(rc));
+		return cs_error_set(err, CS_EX_FROM_ERRNO(rc), "cannot lock '%s': %s", lock->path, strerror(rc));
 	lock->held = true;
 	snprintf(line, sizeof(line), "%s %ld %lld\n", lock->command ? lock->command : "cs", (long)getpid(),
 	    (long long)time(NULL));

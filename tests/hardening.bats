@@ -14,6 +14,34 @@ setup() {
 	common_setup
 }
 
+teardown() {
+	# what a test took away, given back so that the store can be removed
+	if [[ -e $CS_STORE ]]; then
+		chattr -i "$CS_STORE/lock" 2>/dev/null || true
+		chmod -R u+rwX "$CS_STORE" 2>/dev/null || true
+	fi
+}
+
+# unprivileged COMMAND...: runs COMMAND without the power to override file
+# permissions: as it is for a user other than root; as root, with
+# CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of its bounding set (so that
+# a mode of 000 holds for it too).
+unprivileged() {
+	if (($(id -u) == 0)); then
+		setpriv --bounding-set=-dac_override,-dac_read_search "$@"
+	else
+		"$@"
+	fi
+}
+
+# need_unprivileged: skips when this machine cannot run a command without
+# those powers.
+need_unprivileged() {
+	if (($(id -u) == 0)) && ! setpriv --bounding-set=-dac_override,-dac_read_search true 2>/dev/null; then
+		skip "running as root, and setpriv cannot drop CAP_DAC_OVERRIDE here"
+	fi
+}
+
 # damaged_store: the mainnet store with entry 5000 deleted, so that
 # cs-check --repair drops 5236 entries (5001..10236) to standard output.
 damaged_store() {
@@ -64,4 +92,40 @@ no_text_in_store() {
 	no_text_in_store "cs-check:"
 	run -74 closed '>&- 2>&-' cs-check
 	no_text_in_store "cs-check:"
+}
+
+@test "permission: a store directory of mode 000 is 77 (not 66, not found)" {
+	need_unprivileged
+	init_mainnet_10k
+	chmod 000 "$CS_STORE"
+	run -77 --separate-stderr unprivileged cs-tip -f json
+	assert_err_equal "cs-tip: cannot open store '$CS_STORE': Permission denied"
+	run -77 --separate-stderr unprivileged cs-backup --export
+	assert_err_equal "cs-backup: cannot open store '$CS_STORE': Permission denied"
+}
+
+@test "permission: a lockfile of mode 000 is 77 (not 74)" {
+	need_unprivileged
+	init_mainnet_10k
+	chmod 000 "$CS_STORE/lock"
+	run -77 --separate-stderr unprivileged cs-get -f json -n 0
+	assert_err_equal "cs-get: cannot open '$CS_STORE/lock': Permission denied"
+	run -77 --separate-stderr unprivileged cs-init
+	assert_err_equal "cs-init: cannot open '$CS_STORE/lock': Permission denied"
+}
+
+@test "permission: a database directory of mode 000 is 77, with LevelDB's reason" {
+	need_unprivileged
+	init_mainnet_10k
+	chmod 000 "$CS_STORE/db"
+	run -77 --separate-stderr unprivileged cs-check
+	assert_err_equal "cs-check: cannot open store '$CS_STORE': IO error: $CS_STORE/db/LOCK: Permission denied"
+}
+
+@test "permission: an immutable lockfile (chattr +i, EPERM even for root) is 77" {
+	(($(id -u) == 0)) || skip "chattr +i needs root (CAP_LINUX_IMMUTABLE)"
+	init_mainnet_10k
+	chattr +i "$CS_STORE/lock" 2>/dev/null || skip "this file system has no immutable flag"
+	run -77 --separate-stderr cs-put -f raw /dev/null
+	assert_err_equal "cs-put: cannot open '$CS_STORE/lock': Operation not permitted"
 }
