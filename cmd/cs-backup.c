@@ -548,11 +548,12 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 	if ((rc = cs_backup_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	/* A backup that cs-backup made has a lock: take it, in case the
-	 * backup is itself a live store; a read-only one cannot be written. */
+	 * backup is itself a live store; a read-only one cannot be written.
+	 * A symbolic link there is taken too, which refuses it (lock.c). */
 	snprintf(db, sizeof(db), "%s/lock", from);
 	copy.command = b->cli.prog;
 	copy.wait_seconds = b->cli.wait;
-	copy.lock = access(db, W_OK) == 0;
+	copy.lock = lstat(db, &st) == 0 && (S_ISLNK(st.st_mode) || access(db, W_OK) == 0);
 	rc = cs_backup_copy_store(from, tmp, &copy, err);
 	if (rc == 0) {
 		/* The copy must open as a store before it replaces anything. */

@@ -15,6 +15,10 @@ setup() {
 }
 
 teardown() {
+	if [[ -n ${holder:-} ]]; then
+		kill "$holder" 2>/dev/null || true
+		wait "$holder" 2>/dev/null || true
+	fi
 	# what a test took away, given back so that the store can be removed
 	if [[ -e $CS_STORE ]]; then
 		chattr -i "$CS_STORE/lock" 2>/dev/null || true
@@ -128,4 +132,73 @@ no_text_in_store() {
 	chattr +i "$CS_STORE/lock" 2>/dev/null || skip "this file system has no immutable flag"
 	run -77 --separate-stderr cs-put -f raw /dev/null
 	assert_err_equal "cs-put: cannot open '$CS_STORE/lock': Operation not permitted"
+}
+
+@test "symlink: DIR/lock planted to another file is not followed: 77, the file unchanged" {
+	init_mainnet_10k
+	echo precious >target
+	rm "$CS_STORE/lock"
+	ln -s "$BATS_TEST_TMPDIR/target" "$CS_STORE/lock"
+	run -77 --separate-stderr cs-tip -f json
+	assert_err_equal "cs-tip: cannot open '$CS_STORE/lock': a symbolic link, not followed"
+	assert_output ''
+	run -77 --separate-stderr cs-put -f raw /dev/null
+	assert_err_equal "cs-put: cannot open '$CS_STORE/lock': a symbolic link, not followed"
+	run -77 --separate-stderr cs-init
+	assert_err_equal "cs-init: cannot open '$CS_STORE/lock': a symbolic link, not followed"
+	run -0 cat target
+	assert_output precious
+}
+
+@test "symlink: a dangling DIR/lock creates nothing: 77" {
+	init_mainnet_10k
+	rm "$CS_STORE/lock"
+	ln -s "$BATS_TEST_TMPDIR/made" "$CS_STORE/lock"
+	run -77 --separate-stderr cs-check
+	assert_err_equal "cs-check: cannot open '$CS_STORE/lock': a symbolic link, not followed"
+	[[ ! -e made ]] || fail "the dangling link's target was created"
+}
+
+@test "symlink: DIR/want is not followed, even by a command that waits: 77 at once, nothing created" {
+	init_mainnet_10k
+	echo precious >target
+	rm -f "$CS_STORE/want"
+	ln -s "$BATS_TEST_TMPDIR/target" "$CS_STORE/want"
+	run -77 --separate-stderr cs-get -f json -n 0
+	assert_err_equal "cs-get: cannot open '$CS_STORE/want': a symbolic link, not followed"
+	# a waiter opens DIR/want: with the store held, it must not create
+	# what a dangling link names
+	rm "$CS_STORE/want"
+	ln -s "$BATS_TEST_TMPDIR/made" "$CS_STORE/want"
+	flock "$CS_STORE/lock" sleep 30 &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	run -77 --separate-stderr cs-tip -w 0.2 -f json
+	assert_err_equal "cs-tip: cannot open '$CS_STORE/want': a symbolic link, not followed"
+	[[ ! -e made ]] || fail "the dangling link's target was created"
+	run -0 cat target
+	assert_output precious
+}
+
+@test "symlink: cs-backup --verify and --restore take the backup's lock, and refuse a link there: 77" {
+	init_mainnet_10k
+	cs-backup -q backup
+	echo precious >target
+	rm backup/lock
+	ln -s "$BATS_TEST_TMPDIR/target" backup/lock
+	run -77 --separate-stderr cs-backup --verify backup
+	assert_err_equal "cs-backup: cannot open 'backup/lock': a symbolic link, not followed"
+	run -77 --separate-stderr cs-backup -s restored --restore backup
+	assert_err_equal "cs-backup: cannot open 'backup/lock': a symbolic link, not followed"
+	[[ ! -e restored ]] || fail "a store was restored"
+	run -0 cat target
+	assert_output precious
+	# a dangling link: refused the same, and nothing made
+	rm backup/lock
+	ln -s "$BATS_TEST_TMPDIR/made" backup/lock
+	run -77 --separate-stderr cs-backup --verify backup
+	assert_err_equal "cs-backup: cannot open 'backup/lock': a symbolic link, not followed"
+	run -77 --separate-stderr cs-backup -s restored --restore backup
+	assert_err_equal "cs-backup: cannot open 'backup/lock': a symbolic link, not followed"
+	[[ ! -e made && ! -e restored ]] || fail "something was made"
 }
