@@ -641,7 +641,7 @@ main(int argc, char *argv[])
 
 	cs_cli_init(&b.cli, "cs-backup", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&b.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&b.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_EXPORT:
 			export_mode = true;

@@ -230,7 +230,7 @@ main(int argc, char *argv[])
 	memset(&k, 0, sizeof(k));
 	cs_cli_init(&k.cli, "cs-check", usage_text, 1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON);
 	cs_cli_set_options(&k.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&k.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		if (opt == OPT_REPAIR)
 			want_repair = true;
 		else

@@ -232,7 +232,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&l.cli, "cs-locator", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&l.cli, options_text);
 	l.how.branchlen = -1;
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&l.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_FROM:
 			parse_hash(&l, optarg, from);

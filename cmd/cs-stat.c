@@ -314,7 +314,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&cli, "cs-stat", usage_text,
 	    1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON | 1u << CS_FORMAT_TEXT | 1u << CS_FORMAT_PROMETHEUS);
 	cs_cli_set_options(&cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1)
+	while ((opt = cs_cli_getopt(&cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1)
 		cs_cli_option(&cli, opt, optarg);
 	if (optind != argc)
 		cs_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);

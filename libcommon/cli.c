@@ -154,6 +154,56 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 	}
 }
 
+/* What was wrong with argv[optind - 1], a long option ("--name" or
+ * "--name=value") that getopt_long refused. */
+static void
+long_option_error(const struct cs_cli *cli, const char *word, const struct option *longopts, int opt)
+{
+	size_t len = strcspn(word + 2, "=");
+	int matches = 0;
+	const struct option *o, *exact = NULL;
+
+	for (o = longopts; o != NULL && o->name != NULL; o++) {
+		if (strncmp(o->name, word + 2, len) != 0)
+			continue;
+		matches++;
+		if (strlen(o->name) == len)
+			exact = o;
+	}
+	if (opt == ':')
+		cs_cli_usage_error(cli, "option '--%.*s' requires an argument", (int)len, word + 2);
+	if (exact != NULL || matches == 1)
+		cs_cli_usage_error(cli, "option '--%.*s' takes no argument", (int)len, word + 2);
+	if (matches > 1)
+		cs_cli_usage_error(cli, "option '--%.*s' is ambiguous", (int)len, word + 2);
+	cs_cli_usage_error(cli, "unknown option '--%.*s'", (int)len, word + 2);
+}
+
+int
+cs_cli_getopt(struct cs_cli *cli, int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts)
+{
+	char spec[64];
+	const char *word;
+	int opt;
+
+	/* getopt's own messages would name argv[0], a whole path: ours name
+	 * the command, as every other message does. */
+	opterr = 0;
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (strncmp(word, "--", 2) == 0 && word[2] != '\0')
+		long_option_error(cli, word, longopts, opt);
+	if (opt == ':')
+		cs_cli_usage_error(cli, "option '-%c' requires an argument", optopt);
+	if (optopt > ' ' && optopt < 127)
+		cs_cli_usage_error(cli, "unknown option '-%c'", optopt);
+	cs_cli_usage_error(cli, "unknown option");
+}
+
 enum cs_format
 cs_cli_output_format(const struct cs_cli *cli)
 {

@@ -202,3 +202,24 @@ no_text_in_store() {
 	assert_err_equal "cs-backup: cannot open 'backup/lock': a symbolic link, not followed"
 	[[ ! -e made && ! -e restored ]] || fail "something was made"
 }
+
+@test "getopt: run by its absolute path, a bad option is named after the command, not the path: 64" {
+	local c
+	for c in cs-init cs-put cs-get cs-tip cs-locator cs-prune cs-backup cs-check cs-stat; do
+		run -64 --separate-stderr "$REPO/bin/$c" --no-such-option
+		assert_output ''
+		assert_equal "${stderr_lines[0]}" "$c: unknown option '--no-such-option'"
+		assert_equal "${stderr_lines[1]%% *}" "usage:"
+	done
+	run -64 --separate-stderr "$REPO/bin/cs-init" -Z
+	assert_equal "${stderr_lines[0]}" "cs-init: unknown option '-Z'"
+	run -64 --separate-stderr "$REPO/bin/cs-init" -w
+	assert_equal "${stderr_lines[0]}" "cs-init: option '-w' requires an argument"
+	run -64 --separate-stderr "$REPO/bin/cs-init" --wait
+	assert_equal "${stderr_lines[0]}" "cs-init: option '--wait' requires an argument"
+	run -64 --separate-stderr "$REPO/bin/cs-init" --quiet=yes
+	assert_equal "${stderr_lines[0]}" "cs-init: option '--quiet' takes no argument"
+	run -64 --separate-stderr "$REPO/bin/cs-tip" --ver
+	assert_equal "${stderr_lines[0]}" "cs-tip: option '--ver' is ambiguous"
+	[[ ! -e $CS_STORE ]]
+}
