@@ -237,13 +237,26 @@ cs_parse_u32(const char *text, uint32_t *out)
 	return 0;
 }
 
+/* Plain decimal seconds: digits with an optional fraction ("10", "0.5",
+ * ".5"); strtod alone would also take "0x10", "1e1", " 5", "inf". */
 int
 cs_parse_seconds(const char *text, double *out)
 {
+	size_t digits = 0, dots = 0;
 	char *end;
 	double v;
 
-	if (text == NULL || !((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+	if (text == NULL)
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && dots++ == 0)
+			continue;
+		else
+			return -1;
+	}
+	if (digits == 0)
 		return -1;
 	errno = 0;
 	v = strtod(text, &end);

@@ -223,3 +223,18 @@ no_text_in_store() {
 	assert_equal "${stderr_lines[0]}" "cs-tip: option '--ver' is ambiguous"
 	[[ ! -e $CS_STORE ]]
 }
+
+@test "--wait takes plain decimal seconds only: hex, exponents, inf, nan, blanks are 64" {
+	local v
+	for v in 0x10 0X1 1e1 1E-1 inf nan ' 5' '5 ' +5 -1 . 1.2.3 ''; do
+		run -64 --separate-stderr cs-tip -w "$v"
+		assert_equal "${stderr_lines[0]}" "cs-tip: bad wait '$v': not a number of seconds"
+	done
+	# plain decimals are seconds (the store is missing: 66, after parsing)
+	for v in 0 10 0.5 .5 31536000; do
+		run -66 cs-tip -w "$v"
+	done
+	# $CS_WAIT the same: ignored with a warning
+	CS_WAIT=0x10 run -66 --separate-stderr cs-tip
+	assert_equal "${stderr_lines[0]}" "cs-tip: ignoring CS_WAIT '0x10': not a number of seconds"
+}
