@@ -109,6 +109,21 @@ cs_cli_set_options(struct cs_cli *cli, const char *options)
 	cli->options = options;
 }
 
+/* The end of -h and -V: standard output flushed and checked, as for
+ * records: a write error (a full disk) is 74 with a message; a pipe closed
+ * downstream is quiet. */
+static void __attribute__((noreturn))
+exit_after_printing(const struct cs_cli *cli)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+
+	if (!failed || saved == EPIPE)
+		exit(0);
+	cs_warn(cli, "cannot write standard output: %s", strerror(saved));
+	exit(CS_EX_IOERR);
+}
+
 static const char common_options[] =
     "  -s, --store DIR       the store (default $CS_STORE, else ./chainstore)\n"
     "  -w, --wait SECONDS    wait this long for a busy store (default 10, $CS_WAIT)\n"
@@ -129,7 +144,7 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 	case 'h':
 		print_usage(cli, stdout);
 		printf("\noptions:\n%s%s", cli->options ? cli->options : "", common_options);
-		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+		exit_after_printing(cli);
 	case 'q':
 		cli->quiet = true;
 		return 1;
@@ -138,7 +153,7 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 		return 1;
 	case 'V':
 		printf("%s %s\n", cli->prog, CS_VERSION);
-		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+		exit_after_printing(cli);
 	case 'v':
 		cli->verbose++;
 		return 1;

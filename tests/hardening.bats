@@ -238,3 +238,13 @@ no_text_in_store() {
 	CS_WAIT=0x10 run -66 --separate-stderr cs-tip
 	assert_equal "${stderr_lines[0]}" "cs-tip: ignoring CS_WAIT '0x10': not a number of seconds"
 }
+
+@test "-h and -V on a full disk (>/dev/full): 74 with a message, for every command" {
+	local c
+	for c in cs-init cs-put cs-get cs-tip cs-locator cs-prune cs-backup cs-check cs-stat; do
+		run -74 --separate-stderr closed '>/dev/full' "$c" -h
+		assert_err_equal "$c: cannot write standard output: No space left on device"
+		run -74 --separate-stderr closed '>/dev/full' "$c" --version
+		assert_err_equal "$c: cannot write standard output: No space left on device"
+	done
+}
