@@ -214,7 +214,8 @@ repair(struct check_cli *k, struct cs_store *store, bool report_findings, struct
 	if (!k->cli.quiet && rc != 0 && r.changes == 0)
 		cs_warn(&k->cli, "store '%s': repair stopped: no key written or deleted, no entry dropped", k->dir);
 	else if (!k->cli.quiet && rc != 0)
-		cs_warn(&k->cli, "store '%s': repair stopped: %" PRIu64 " %s written or deleted, %" PRIu64 " %s dropped before it stopped",
+		cs_warn(&k->cli,
+		    "store '%s': repair stopped: %" PRIu64 " %s written or deleted, %" PRIu64 " %s dropped before it stopped",
 		    k->dir, r.changes, plural(r.changes, "key", "keys"), r.dropped, plural(r.dropped, "entry", "entries"));
 	else if (!k->cli.quiet)
 		cs_warn(&k->cli, "store '%s' repaired: %" PRIu64 " %s written or deleted, %" PRIu64 " %s dropped%s", k->dir,

@@ -163,7 +163,8 @@ db_open(struct cs_store *s, bool create, struct cs_error *err)
 	s->db = leveldb_open(s->options, s->dbpath, &lerr);
 	if (lerr != NULL) {
 		/* LevelDB gives no errno, only strerror's text (C locale) */
-		bool denied = strstr(lerr, ": Permission denied") != NULL || strstr(lerr, ": Operation not permitted") != NULL;
+		bool denied = strstr(lerr, ": Permission denied") != NULL ||
+		    strstr(lerr, ": Operation not permitted") != NULL;
 
 		s->db = NULL;
 		leveldb_failed(s, lerr, "cannot open store", err);
