@@ -220,11 +220,15 @@ again:
 		    (size_t)snprintf(lock->want_path, sizeof(lock->want_path), "%s/want", dir) >= sizeof(lock->want_path))
 			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
 		lock->fd = open(lock->path, STORE_FILE_FLAGS, 0644);
-		if (lock->fd < 0 && errno == ELOOP && (rc = store_file_check(lock->path, -1, err)) != 0)
-			return rc;
-		if (lock->fd < 0)
-			return cs_error_set(err, CS_EX_FROM_ERRNO(errno), "cannot open '%s': %s", lock->path,
-			    strerror(errno));
+		if (lock->fd < 0) {
+			int saved = errno;
+
+			/* O_NOFOLLOW says ELOOP for a link: name it as one */
+			if (saved == ELOOP && (rc = store_file_check(lock->path, -1, err)) != 0)
+				return rc;
+			return cs_error_set(err, CS_EX_FROM_ERRNO(saved), "cannot open '%s': %s", lock->path,
+			    strerror(saved));
+		}
 		/* DIR/want is opened only when needed, but checked with the lock */
 		if ((rc = store_file_check(lock->path, lock->fd, err)) != 0 ||
 		    (rc = store_file_check(lock->want_path, -1, err)) != 0) {
