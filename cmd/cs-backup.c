@@ -98,6 +98,8 @@ store_exists(struct backup *b, struct cs_error *err)
 
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", b->store) >= sizeof(db))
 		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", b->store);
+	if (stat(db, &st) != 0 && (errno == EACCES || errno == EPERM))
+		return cs_error_set(err, CS_EX_NOPERM, "cannot open store '%s': %s", b->store, strerror(errno));
 	if (stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", b->store);
 	return 0;
@@ -547,8 +549,7 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 	int rc;
 
 	if (stat(from, &st) != 0)
-		return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR, "backup '%s' not found: %s", from,
-		    strerror(errno));
+		return cs_error_set(err, CS_EX_FROM_ERRNO(errno), "backup '%s' not found: %s", from, strerror(errno));
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", from) >= sizeof(db) || stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not a backup: it has no db", from);
 	if ((size_t)snprintf(path, sizeof(path), "%s", b->store) >= sizeof(path))
@@ -583,11 +584,12 @@ restore(struct backup *b, const char *from, bool force, struct cs_error *err)
 	if ((rc = cs_backup_temp_dir(tmp_parent, prefix, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	/* A backup that cs-backup made has a lock: take it, in case the
-	 * backup is itself a live store; a read-only one cannot be written. */
+	 * backup is itself a live store; a read-only one cannot be written.
+	 * A symbolic link there is taken too, which refuses it (lock.c). */
 	snprintf(db, sizeof(db), "%s/lock", from);
 	copy.command = b->cli.prog;
 	copy.wait_seconds = b->cli.wait;
-	copy.lock = access(db, W_OK) == 0;
+	copy.lock = lstat(db, &st) == 0 && (S_ISLNK(st.st_mode) || access(db, W_OK) == 0);
 	rc = cs_backup_copy_store(from, tmp, &copy, err);
 	if (rc == 0) {
 		/* The copy must open as a store before it replaces anything. */
@@ -675,7 +677,7 @@ main(int argc, char *argv[])
 
 	cs_cli_init(&b.cli, "cs-backup", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&b.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&b.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_COPY:
 			b.copy_tables = true;

@@ -210,10 +210,17 @@ repair(struct check_cli *k, struct cs_store *store, bool report_findings, struct
 	if (unprinted(k, k->changes) > 0 && !k->cli.quiet)
 		cs_warn(&k->cli, "store '%s': repair: %" PRIu64 " more %s not shown (-v shows every one)", k->dir,
 		    unprinted(k, k->changes), plural(unprinted(k, k->changes), "change", "changes"));
-	if (!k->cli.quiet)
+	/* r counts what was written: a repair that stopped says what it left */
+	if (!k->cli.quiet && rc != 0 && r.changes == 0)
+		cs_warn(&k->cli, "store '%s': repair stopped: no key written or deleted, no entry dropped", k->dir);
+	else if (!k->cli.quiet && rc != 0)
+		cs_warn(&k->cli,
+		    "store '%s': repair stopped: %" PRIu64 " %s written or deleted, %" PRIu64 " %s dropped before it stopped",
+		    k->dir, r.changes, plural(r.changes, "key", "keys"), r.dropped, plural(r.dropped, "entry", "entries"));
+	else if (!k->cli.quiet)
 		cs_warn(&k->cli, "store '%s' repaired: %" PRIu64 " %s written or deleted, %" PRIu64 " %s dropped%s", k->dir,
 		    r.changes, plural(r.changes, "key", "keys"), r.dropped, plural(r.dropped, "entry", "entries"),
-		    r.dropped > 0 && rc == 0 ? " (those that were sound went to standard output)" : "");
+		    r.dropped > 0 ? " (those that were sound went to standard output)" : "");
 	return rc;
 }
 
@@ -230,7 +237,7 @@ main(int argc, char *argv[])
 	memset(&k, 0, sizeof(k));
 	cs_cli_init(&k.cli, "cs-check", usage_text, 1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON);
 	cs_cli_set_options(&k.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&k.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		if (opt == OPT_REPAIR)
 			want_repair = true;
 		else

@@ -528,7 +528,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&g.cli, "cs-get", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&g.cli, options_text);
 	g.how.branchlen = -1;
-	while ((opt = getopt_long(argc, argv, "f:n:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&g.cli, argc, argv, "f:n:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_BODY:
 			g.how.with_body = true;

@@ -253,7 +253,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&cli, "cs-init", usage_text, 1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON);
 	cs_cli_set_options(&cli, options_text);
 	cli.format = CS_FORMAT_CBOR;
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_CHECKPOINT:
 			checkpoint_path = optarg;

@@ -131,9 +131,11 @@ read_locator(struct locator *l, struct cs_error *err)
 		}
 		/* key is filled only for a record */
 		n = key.kind == CS_KEY_LOCATOR ? key.count : 1;
-		if (key.kind == CS_KEY_HEIGHT) {
-			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: a height is not a locator hash",
-			    (unsigned long long)key.item, (unsigned long long)key.offset);
+		/* cs-get takes these as keys; a locator is hashes only */
+		if (key.kind == CS_KEY_HEIGHT || key.entry) {
+			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a locator hash",
+			    (unsigned long long)key.item, (unsigned long long)key.offset,
+			    key.entry ? "an entry" : "a height");
 			break;
 		}
 		if (l->count + n > CS_LOCATOR_MAX) {
@@ -232,7 +234,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&l.cli, "cs-locator", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&l.cli, options_text);
 	l.how.branchlen = -1;
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&l.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_FROM:
 			parse_hash(&l, optarg, from);

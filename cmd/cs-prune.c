@@ -468,7 +468,7 @@ main(int argc, char *argv[])
 	cs_leveldb_without_mmap(); /* before any store is opened (store.h) */
 	cs_cli_init(&c.cli, "cs-prune", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&c.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&c.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_ARCHIVE:
 			if (optarg[0] == '\0')

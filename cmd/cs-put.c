@@ -221,7 +221,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&p.cli, "cs-put", usage_text, CS_FORMATS_INPUT);
 	cs_cli_set_options(&p.cli, options_text);
 	p.cli.format = CS_FORMAT_CBOR;
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&p.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		if (opt == OPT_KEEP_GOING)
 			p.keep_going = true;
 		else

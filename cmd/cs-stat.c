@@ -11,6 +11,7 @@
 #include "output.h"
 #include "stat.h"
 #include "store.h"
+#include "utf8.h"
 
 #include <jansson.h>
 
@@ -31,6 +32,7 @@ static const struct option long_options[] = {
 
 struct report {
 	const char *dir;
+	char *name; /* dir as records carry it: valid UTF-8 (utf8.h) */
 	const struct cs_store_meta *meta;
 	const struct cs_stat *st;
 };
@@ -74,7 +76,7 @@ write_text(struct cs_out *out, const struct report *r, bool verbose)
 	char hash[CS_HASH_HEX];
 	size_t n = counts(r, c);
 
-	cs_out_printf(out, "%-36s %s\n", "store", r->dir);
+	cs_out_printf(out, "%-36s %s\n", "store", r->name);
 	cs_out_printf(out, "%-36s %s\n", "network", r->meta->network);
 	cs_out_printf(out, "%-36s %s\n", "rules", r->meta->rules);
 	if (from_checkpoint(r->meta)) {
@@ -110,7 +112,7 @@ write_json(struct cs_out *out, const struct report *r, struct cs_error *err)
 	char hash[CS_HASH_HEX], *text;
 	size_t n = counts(r, c);
 
-	json_object_set_new(o, "store", json_string(r->dir));
+	json_object_set_new(o, "store", json_string(r->name));
 	json_object_set_new(o, "network", json_string(r->meta->network));
 	json_object_set_new(o, "opaque", json_boolean(r->meta->opaque));
 	json_object_set_new(o, "rules", json_string(r->meta->rules));
@@ -151,7 +153,7 @@ static int
 write_cbor(struct cs_out *out, const struct report *r, struct cs_error *err)
 {
 	const struct cs_stat *st = r->st;
-	size_t room = 4096 + strlen(r->dir) + (st->stats ? strlen(st->stats) : 0) +
+	size_t room = 4096 + strlen(r->name) + (st->stats ? strlen(st->stats) : 0) +
 	    (st->sstables ? strlen(st->sstables) : 0);
 	uint8_t *start = cs_out_reserve(out, room);
 	struct count c[8];
@@ -165,7 +167,7 @@ write_cbor(struct cs_out *out, const struct report *r, struct cs_error *err)
 	cur.overflow = false;
 	cs_cbor_put_map(&cur, 4 + 2 * from_checkpoint(r->meta) + n + 1 + st->has_tip_time + 3);
 	cs_cbor_put_text(&cur, "store");
-	cs_cbor_put_text(&cur, r->dir);
+	cs_cbor_put_text(&cur, r->name);
 	cs_cbor_put_text(&cur, "network");
 	cs_cbor_put_text(&cur, r->meta->network);
 	cs_cbor_put_text(&cur, "opaque");
@@ -241,7 +243,7 @@ sample(struct cs_out *out, const struct report *r, const char *name, const char 
     uint64_t value)
 {
 	cs_out_printf(out, "%s{store=\"", name);
-	write_label(out, r->dir);
+	write_label(out, r->name);
 	cs_out_write(out, "\"", 1);
 	if (extra != NULL) {
 		cs_out_printf(out, ",%s=\"", extra);
@@ -267,7 +269,7 @@ write_prometheus(struct cs_out *out, const struct report *r)
 
 	family(out, "chainstore_info", "The store's network (always 1).");
 	cs_out_write(out, "chainstore_info{store=\"", 23);
-	write_label(out, r->dir);
+	write_label(out, r->name);
 	cs_out_write(out, "\",network=\"", 11);
 	write_label(out, r->meta->network);
 	cs_out_printf(out, "\",profile=\"%s\",rules=\"%s\"} 1\n", r->meta->opaque ? "opaque" : "bitcoin",
@@ -314,7 +316,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&cli, "cs-stat", usage_text,
 	    1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON | 1u << CS_FORMAT_TEXT | 1u << CS_FORMAT_PROMETHEUS);
 	cs_cli_set_options(&cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1)
+	while ((opt = cs_cli_getopt(&cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1)
 		cs_cli_option(&cli, opt, optarg);
 	if (optind != argc)
 		cs_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
@@ -325,6 +327,11 @@ main(int argc, char *argv[])
 	r.dir = cs_store_path(cli.store);
 	r.meta = &store.meta;
 	r.st = &st;
+	if ((r.name = malloc(3 * strlen(r.dir) + 1)) == NULL) {
+		cs_warn(&cli, "out of memory");
+		return CS_EX_SOFTWARE;
+	}
+	cs_utf8_sanitize(r.dir, r.name, 3 * strlen(r.dir) + 1);
 
 	if ((rc = cs_store_open(&store, r.dir, cli.prog, cli.wait, &err)) == 0 &&
 	    (rc = cs_stat_store(&store, cli.verbose > 0, &st, &err)) == 0) {
@@ -347,6 +354,7 @@ main(int argc, char *argv[])
 	}
 	cs_store_close(&store);
 	cs_stat_free(&st);
+	free(r.name);
 	if (rc == 0)
 		rc = cs_out_finish(&out, &err);
 	else

@@ -110,7 +110,7 @@ main(int argc, char *argv[])
 
 	cs_cli_init(&cli, "cs-tip", usage_text, CS_FORMATS_OUTPUT);
 	cs_cli_set_options(&cli, options_text);
-	while ((opt = getopt_long(argc, argv, "af:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&cli, argc, argv, "af:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		if (opt == OPT_ALL || opt == 'a')
 			all = true;
 		else

@@ -256,7 +256,7 @@ main(int argc, char *argv[])
 	cs_cli_init(&v.cli, "cs-verify", usage_text,
 	    1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON | 1u << CS_FORMAT_TEXT);
 	cs_cli_set_options(&v.cli, options_text);
-	while ((opt = getopt_long(argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((opt = cs_cli_getopt(&v.cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_INPUT:
 			if (cs_format_parse(optarg,

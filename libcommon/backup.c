@@ -140,7 +140,7 @@ cs_backup_sync_store(const char *dir, struct cs_error *err)
 	}
 	closedir(d);
 	if (rc == 0 && join(path, sizeof(path), dir, "lock") == 0 && access(path, F_OK) == 0)
-		rc = sync_path(path, 0, err);
+		rc = sync_path(path, O_NOFOLLOW, err);
 	if (rc == 0)
 		rc = cs_backup_sync_dir(db, err);
 	if (rc == 0)

@@ -80,6 +80,7 @@ struct check {
 	leveldb_readoptions_t *scan, *get;
 	leveldb_writebatch_t *batch;
 	size_t batch_ops, batch_bytes;
+	uint64_t batch_dropped; /* entries the batch drops: counted once written */
 	uint8_t *value; /* an encoded entry being rewritten */
 	char last_read_error[256]; /* each pass over a damaged table meets it again */
 
@@ -196,16 +197,21 @@ commit(struct check *c)
 
 	if (c->batch_ops == 0 || c->failed)
 		return;
-	if ((rc = cs_store_write(c->s, c->batch, c->err)) != 0)
+	if ((rc = cs_store_write(c->s, c->batch, c->err)) != 0) {
 		c->failed = rc;
+	} else {
+		/* the report counts what the store now holds, not what was meant */
+		c->r->changes += c->batch_ops;
+		c->r->dropped += c->batch_dropped;
+	}
 	leveldb_writebatch_clear(c->batch);
 	c->batch_ops = c->batch_bytes = 0;
+	c->batch_dropped = 0;
 }
 
 static void
 counted(struct check *c, size_t bytes)
 {
-	c->r->changes++;
 	c->batch_ops++;
 	c->batch_bytes += bytes;
 	if (c->batch_ops >= BATCH_OPS || c->batch_bytes >= BATCH_BYTES)
@@ -577,12 +583,12 @@ drop_bad(struct check *c, const uint8_t hash[32], const uint8_t *prev, bool has_
 	add_bad(c, hash, prev);
 	if (!c->repair)
 		return;
+	c->batch_dropped++; /* before the delete, which may end the batch */
 	del_hash(c, 'E', hash);
 	if (has_body) {
 		del_hash(c, 'B', hash);
 		c->tx_rebuild = true;
 	}
-	c->r->dropped++;
 	repaired(c, "dropped entry %s", hex_hash(hex, hash));
 }
 
@@ -1189,7 +1195,6 @@ drop_unconnected(struct check *c, uint32_t i)
 	char *value, *body = NULL;
 	size_t vlen, blen;
 
-	c->r->dropped++;
 	cs_store_key(key, 'E', c->hash[i]);
 	value = get(c, key, sizeof(key), &vlen, "entry", c->hash[i]);
 	if (value != NULL && cs_store_decode_entry(c->s, c->hash[i], value, vlen, &e) == 0 &&
@@ -1206,6 +1211,7 @@ drop_unconnected(struct check *c, uint32_t i)
 	cs_store_free(value);
 	if (c->failed)
 		return;
+	c->batch_dropped++; /* before the delete, which may end the batch */
 	del_hash(c, 'E', c->hash[i]);
 	if (c->bits[i] & BIT_BODY) {
 		del_hash(c, 'B', c->hash[i]);
@@ -1288,7 +1294,7 @@ check_unconnected(struct check *c)
 		if (c->repair)
 			drop_unconnected(c, i);
 	}
-	if (c->repair && cut > 0)
+	if (c->repair && cut > 0 && !c->failed)
 		repaired(c, "dropped %llu entries that do not connect to the %s", (unsigned long long)cut,
 		    root_name(c));
 }

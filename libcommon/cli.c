@@ -3,6 +3,7 @@
 #include "exit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -57,11 +58,41 @@ terminated(void)
 	say_and_exit(terminate_message);
 }
 
+/*
+ * A command started with fd 0, 1 or 2 closed would hand that number to the
+ * next file it opens (the store's lock, a LevelDB file, an archive), and
+ * its records or messages would land there. Each closed one gets
+ * /dev/null, opened the other way round (0 for writing, 1 and 2 for
+ * reading), so that using it still fails with EBADF as a closed one does.
+ */
+static void
+keep_standard_fds(const char *prog)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		null = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (null < 0) {
+			/* nothing safe to run on */
+			fprintf(stderr, "%s: cannot open '/dev/null': %s\n", prog, strerror(errno));
+			exit(CS_EX_SOFTWARE);
+		}
+		if (null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
 void
 cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats)
 {
-	const char *env = getenv("CS_WAIT");
+	const char *env;
 
+	keep_standard_fds(prog);
+	env = getenv("CS_WAIT");
 	/* A closed pipe downstream shows as EPIPE, and output stops quietly. */
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(oom_message, sizeof(oom_message), "%s: out of memory\n", prog);
@@ -118,6 +149,21 @@ cs_cli_set_options(struct cs_cli *cli, const char *options)
 	cli->options = options;
 }
 
+/* The end of -h and -V: standard output flushed and checked, as for
+ * records: a write error (a full disk) is 74 with a message; a pipe closed
+ * downstream is quiet. */
+static void __attribute__((noreturn))
+exit_after_printing(const struct cs_cli *cli)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+
+	if (!failed || saved == EPIPE)
+		exit(0);
+	cs_warn(cli, "cannot write standard output: %s", strerror(saved));
+	exit(CS_EX_IOERR);
+}
+
 static const char common_options[] =
     "  -s, --store DIR       the store (default $CS_STORE, else ./chainstore)\n"
     "  -w, --wait SECONDS    wait this long for a busy store (default 10, $CS_WAIT)\n"
@@ -138,7 +184,7 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 	case 'h':
 		print_usage(cli, stdout);
 		printf("\noptions:\n%s%s", cli->options ? cli->options : "", common_options);
-		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+		exit_after_printing(cli);
 	case 'q':
 		cli->quiet = true;
 		return 1;
@@ -147,7 +193,7 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 		return 1;
 	case 'V':
 		printf("%s %s\n", cli->prog, CS_VERSION);
-		exit(fflush(stdout) == 0 ? 0 : CS_EX_IOERR);
+		exit_after_printing(cli);
 	case 'v':
 		cli->verbose++;
 		return 1;
@@ -161,6 +207,56 @@ cs_cli_option(struct cs_cli *cli, int opt, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+/* What was wrong with argv[optind - 1], a long option ("--name" or
+ * "--name=value") that getopt_long refused. */
+static void
+long_option_error(const struct cs_cli *cli, const char *word, const struct option *longopts, int opt)
+{
+	size_t len = strcspn(word + 2, "=");
+	int matches = 0;
+	const struct option *o, *exact = NULL;
+
+	for (o = longopts; o != NULL && o->name != NULL; o++) {
+		if (strncmp(o->name, word + 2, len) != 0)
+			continue;
+		matches++;
+		if (strlen(o->name) == len)
+			exact = o;
+	}
+	if (opt == ':')
+		cs_cli_usage_error(cli, "option '--%.*s' requires an argument", (int)len, word + 2);
+	if (exact != NULL || matches == 1)
+		cs_cli_usage_error(cli, "option '--%.*s' takes no argument", (int)len, word + 2);
+	if (matches > 1)
+		cs_cli_usage_error(cli, "option '--%.*s' is ambiguous", (int)len, word + 2);
+	cs_cli_usage_error(cli, "unknown option '--%.*s'", (int)len, word + 2);
+}
+
+int
+cs_cli_getopt(struct cs_cli *cli, int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts)
+{
+	char spec[64];
+	const char *word;
+	int opt;
+
+	/* getopt's own messages would name argv[0], a whole path: ours name
+	 * the command, as every other message does. */
+	opterr = 0;
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (strncmp(word, "--", 2) == 0 && word[2] != '\0')
+		long_option_error(cli, word, longopts, opt);
+	if (opt == ':')
+		cs_cli_usage_error(cli, "option '-%c' requires an argument", optopt);
+	if (optopt > ' ' && optopt < 127)
+		cs_cli_usage_error(cli, "unknown option '-%c'", optopt);
+	cs_cli_usage_error(cli, "unknown option");
 }
 
 enum cs_format
@@ -196,13 +292,26 @@ cs_parse_u32(const char *text, uint32_t *out)
 	return 0;
 }
 
+/* Plain decimal seconds: digits with an optional fraction ("10", "0.5",
+ * ".5"); strtod alone would also take "0x10", "1e1", " 5", "inf". */
 int
 cs_parse_seconds(const char *text, double *out)
 {
+	size_t digits = 0, dots = 0;
 	char *end;
 	double v;
 
-	if (text == NULL || !((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+	if (text == NULL)
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && dots++ == 0)
+			continue;
+		else
+			return -1;
+	}
+	if (digits == 0)
 		return -1;
 	errno = 0;
 	v = strtod(text, &end);

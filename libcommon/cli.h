@@ -44,6 +44,11 @@ void cs_cli_set_options(struct cs_cli *cli, const char *options);
  * option is the command's own, or exits: -h and -V exit 0, a bad value or
  * unknown option prints usage and exits 64. */
 int cs_cli_option(struct cs_cli *cli, int opt, const char *arg);
+/* getopt_long(3) without its own messages: an unknown option, a missing
+ * or unwanted argument print "cs-put: unknown option '--bogus'" and the
+ * usage and exit 64. Returns the option, or -1 at the end. */
+int cs_cli_getopt(struct cs_cli *cli, int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts);
 /* Prints the usage and exits 64 ("cs-put: message" first when given). */
 void cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* The output format: -f, else text on a terminal, else CBOR. */

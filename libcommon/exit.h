@@ -7,6 +7,12 @@
 #ifndef CS_EXIT_H
 #define CS_EXIT_H
 
+#include <errno.h>
+
+/* The code for a failed open: missing (66), not permitted (77), else I/O (74). */
+#define CS_EX_FROM_ERRNO(e) \
+	((e) == ENOENT ? CS_EX_NOINPUT : (e) == EACCES || (e) == EPERM ? CS_EX_NOPERM : CS_EX_IOERR)
+
 enum cs_exit {
 	CS_EX_OK = 0,         /* success */
 	CS_EX_NOTFOUND = 1,   /* asked for something the store does not hold */
@@ -17,6 +23,7 @@ enum cs_exit {
 	CS_EX_CANTCREAT = 73, /* cannot create an output (store, backup, archive) */
 	CS_EX_IOERR = 74,     /* I/O error or corrupt store */
 	CS_EX_TEMPFAIL = 75,  /* store busy: the lock was not had within --wait */
+	CS_EX_NOPERM = 77,    /* not permitted to open the store (EACCES, EPERM) */
 };
 
 #endif

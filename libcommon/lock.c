@@ -138,12 +138,38 @@ describe_holder(int fd, char *out, size_t len)
 	}
 }
 
+/*
+ * The store's own files are opened without following a symbolic link
+ * (O_NOFOLLOW; with O_CREAT a dangling link creates nothing either): a link
+ * planted in the store would have a command create, write or truncate the
+ * file it names with the command's privileges. Nor are they opened with
+ * O_TRUNC: the holder line is cut with ftruncate(2) on the file checked.
+ */
+#define STORE_FILE_FLAGS (O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC)
+
 static int
 open_want(struct cs_lock *lock)
 {
 	if (lock->want_fd < 0)
-		lock->want_fd = open(lock->want_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		lock->want_fd = open(lock->want_path, STORE_FILE_FLAGS, 0644);
 	return lock->want_fd >= 0 ? 0 : -1;
+}
+
+/* Refuses a store file that is not a regular file: a symbolic link
+ * (CS_EX_NOPERM), or a directory, FIFO or device (CS_EX_IOERR). fd: the
+ * file opened, or -1 to look at path without opening it. */
+static int
+store_file_check(const char *path, int fd, struct cs_error *err)
+{
+	struct stat st;
+
+	if (fd >= 0 ? fstat(fd, &st) != 0 : lstat(path, &st) != 0)
+		return fd >= 0 ? cs_error_set(err, CS_EX_IOERR, "cannot open '%s': %s", path, strerror(errno)) : 0;
+	if (S_ISLNK(st.st_mode))
+		return cs_error_set(err, CS_EX_NOPERM, "cannot open '%s': a symbolic link, not followed", path);
+	if (!S_ISREG(st.st_mode))
+		return cs_error_set(err, CS_EX_IOERR, "cannot open '%s': not a regular file", path);
+	return 0;
 }
 
 bool
@@ -193,10 +219,23 @@ again:
 		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path) ||
 		    (size_t)snprintf(lock->want_path, sizeof(lock->want_path), "%s/want", dir) >= sizeof(lock->want_path))
 			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
-		lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (lock->fd < 0)
-			return cs_error_set(err, errno == ENOENT ? CS_EX_NOINPUT : CS_EX_IOERR,
-			    "cannot open '%s': %s", lock->path, strerror(errno));
+		lock->fd = open(lock->path, STORE_FILE_FLAGS, 0644);
+		if (lock->fd < 0) {
+			int saved = errno;
+
+			/* O_NOFOLLOW says ELOOP for a link: name it as one */
+			if (saved == ELOOP && (rc = store_file_check(lock->path, -1, err)) != 0)
+				return rc;
+			return cs_error_set(err, CS_EX_FROM_ERRNO(saved), "cannot open '%s': %s", lock->path,
+			    strerror(saved));
+		}
+		/* DIR/want is opened only when needed, but checked with the lock */
+		if ((rc = store_file_check(lock->path, lock->fd, err)) != 0 ||
+		    (rc = store_file_check(lock->want_path, -1, err)) != 0) {
+			close(lock->fd);
+			lock->fd = -1;
+			return rc;
+		}
 	}
 	rc = flock(lock->fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
 	if (rc == EWOULDBLOCK && wait_seconds > 0) {
@@ -222,7 +261,7 @@ again:
 		return cs_error_set(err, CS_EX_TEMPFAIL, "store busy: %s", holder);
 	}
 	if (rc != 0)
-		return cs_error_set(err, CS_EX_IOERR, "cannot lock '%s': %s", lock->path, strerror(rc));
+		return cs_error_set(err, CS_EX_FROM_ERRNO(rc), "cannot lock '%s': %s", lock->path, strerror(rc));
 	lock->held = true;
 	snprintf(line, sizeof(line), "%s %ld %lld\n", lock->command ? lock->command : "cs", (long)getpid(),
 	    (long long)time(NULL));

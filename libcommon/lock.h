@@ -29,7 +29,9 @@ struct cs_lock {
 
 void cs_lock_init(struct cs_lock *lock, const char *command);
 /* Opens (creating if needed) dir/lock and takes it, waiting up to
- * wait_seconds (0: try once). Returns 0, CS_EX_TEMPFAIL, or CS_EX_IOERR. */
+ * wait_seconds (0: try once). dir/lock and dir/want are never followed as
+ * symbolic links. Returns 0, CS_EX_TEMPFAIL (busy), CS_EX_NOPERM (not
+ * permitted, or a link there), CS_EX_NOINPUT (no dir) or CS_EX_IOERR. */
 int cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err);
 void cs_lock_release(struct cs_lock *lock);
 /* Whether another command is waiting for the lock: a waiter holds DIR/want

@@ -602,6 +602,7 @@ cs_reader_next_key(struct cs_reader *r, struct cs_key *key, bool block, struct c
 	} else if (rec.has_hash) {
 		key->kind = CS_KEY_HASH;
 		memcpy(key->hash, rec.hash, 32);
+		key->entry = !r->key_text && r->cbor->kind == CS_CBOR_MAP;
 	} else {
 		key->kind = CS_KEY_HEIGHT;
 		key->height = rec.height;

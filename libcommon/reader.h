@@ -46,6 +46,7 @@ struct cs_key {
 	const uint8_t (*hashes)[32]; /* CS_KEY_LOCATOR */
 	size_t count;
 	uint64_t item, offset;
+	bool entry; /* CS_KEY_HASH taken from an entry map, not a hash */
 };
 
 /* path NULL or "-": standard input. magic: the blk*.dat magic to expect. */

@@ -168,8 +168,15 @@ db_open(struct cs_store *s, bool create, struct cs_error *err)
 	leveldb_options_set_create_if_missing(s->options, create);
 	s->db = leveldb_open(s->options, s->dbpath, &lerr);
 	if (lerr != NULL) {
+		/* LevelDB gives no errno, only strerror's text (C locale) */
+		bool denied = strstr(lerr, ": Permission denied") != NULL ||
+		    strstr(lerr, ": Operation not permitted") != NULL;
+
 		s->db = NULL;
-		return leveldb_failed(s, lerr, "cannot open store", err);
+		leveldb_failed(s, lerr, "cannot open store", err);
+		if (denied)
+			err->code = CS_EX_NOPERM;
+		return err->code;
 	}
 	return 0;
 }
@@ -369,7 +376,12 @@ store_open(struct cs_store *s, const char *dir, const char *command, double wait
 		leveldb_options_set_paranoid_checks(s->options, 1);
 		leveldb_readoptions_set_verify_checksums(s->read, 1);
 	}
-	if (stat(s->dbpath, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (stat(s->dbpath, &st) != 0) {
+		if (errno == EACCES || errno == EPERM)
+			return cs_error_set(err, CS_EX_NOPERM, "cannot open store '%s': %s", dir, strerror(errno));
+		st.st_mode = 0;
+	}
+	if (!S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
 	if ((rc = cs_store_acquire(s, err)) != 0)
 		return rc;

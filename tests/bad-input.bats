@@ -252,6 +252,21 @@ put_bad() {
 	put_bad 65 'status is neither "main" nor "fork"'
 }
 
+@test "cbor: an entry map whose status is main capitalised" {
+	mk 'cbor({"header": H[11], "status": "Main"})'
+	put_bad 65 'status is neither "main" nor "fork"'
+}
+
+@test "cbor: an entry map whose status is an integer" {
+	mk 'cbor({"header": H[11], "status": 1})'
+	put_bad 65 'wrong type for an entry field'
+}
+
+@test "cbor: an entry map whose status is main as a byte string" {
+	mk 'cbor({"header": H[11], "status": b"main"})'
+	put_bad 65 'wrong type for an entry field'
+}
+
 @test "cbor: an entry map with the key header twice" {
 	mk 'b"\xa2" + cbor("header") + cbor(H[11]) + cbor("header") + cbor(H[11])'
 	put_bad 65 'duplicate key in entry'
@@ -514,6 +529,16 @@ open("input", "wb").write(bytes.fromhex("f9beb4d9") + struct.pack("<I", len(blk)
 
 @test "json: a status that is neither main nor fork" {
 	mk '"{\"header\": \"%s\", \"status\": \"stale\"}\n" % H[11].hex()'
+	put_bad 65 'status is neither "main" nor "fork"' -f json
+}
+
+@test "json: a status of main capitalised" {
+	mk '"{\"header\": \"%s\", \"status\": \"Main\"}\n" % H[11].hex()'
+	put_bad 65 'status is neither "main" nor "fork"' -f json
+}
+
+@test "json: a status that is an integer" {
+	mk '"{\"header\": \"%s\", \"status\": 1}\n" % H[11].hex()'
 	put_bad 65 'status is neither "main" nor "fork"' -f json
 }
 

@@ -300,6 +300,28 @@ cs-check: store '$CS_STORE' is corrupt: 2 problems found"
 	run -0 cs-check
 }
 
+@test "cs-check --repair to a full disk: stops before the first drop, changes nothing, claims no drop: 74" {
+	init_mainnet_10k
+	run -0 cs-poke del "$(key 45 "$(hash_at 5000)")"
+	run -74 --separate-stderr bash -c 'cs-check --repair >/dev/full'
+	assert_err_contains "cs-check: store '$CS_STORE': repair stopped: no key written or deleted, no entry dropped"
+	assert_equal "${stderr_lines[${#stderr_lines[@]} - 1]}" \
+		"cs-check: repair of store '$CS_STORE' stopped before dropping entry $(hash_at 5001): cannot write standard output: No space left on device"
+	! [[ $stderr =~ [0-9]+\ (entry|entries)\ dropped ]] || fail "claims entries were dropped: $stderr"
+	[[ $stderr != *"repair: dropped"* ]] || fail "claims entries were dropped: $stderr"
+	[[ $stderr != *"repaired:"* ]] || fail "claims a repair: $stderr"
+	# nothing changed: the same problems, the same tip
+	run -0 cs-get -f json -n 10236
+	assert_json .hash "$HASH_10236"
+	run -74 --separate-stderr cs-check
+	assert_err_contains "it and 5235 entries after it do not connect to the genesis"
+	# -q: the findings and the error, no summary
+	run -74 --separate-stderr bash -c 'cs-check --repair -q >/dev/full'
+	assert_equal "${stderr_lines[${#stderr_lines[@]} - 1]}" \
+		"cs-check: repair of store '$CS_STORE' stopped before dropping entry $(hash_at 5001): cannot write standard output: No space left on device"
+	[[ $stderr != *"repair stopped"* && $stderr != *dropped\ 1* ]] || fail "a summary with -q: $stderr"
+}
+
 @test "cs-check: the genesis lost: a built-in network's is written again" {
 	init_mainnet_10k
 	run -0 cs-poke del "$(key 45 "$GENESIS_MAINNET")"

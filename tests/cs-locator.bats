@@ -263,6 +263,24 @@ main"
 	run -65 --separate-stderr cs-locator --headers -f json < <(printf 'zz\n')
 }
 
+@test "cs-locator --headers: an entry map is not a locator: 65; cs-get - still takes it as a key" {
+	init_mainnet_10k
+	cs-get -n 5000 -f cbor >entry.cbor
+	run -65 --separate-stderr cs-locator --headers -f json <entry.cbor
+	assert_output ""
+	assert_err_equal "cs-locator: item 1 at byte 0: an entry is not a locator hash"
+	# after a sound locator array too, the map ends the input
+	"$PY" -c 'import sys, cbor2; sys.stdout.buffer.write(cbor2.dumps([bytes.fromhex(sys.argv[1])[::-1]]))' \
+		"$(hash_at 5000)" >locator.cbor
+	cat locator.cbor entry.cbor >both.cbor
+	run -65 --separate-stderr cs-locator --headers -f json <both.cbor
+	assert_output ""
+	assert_err_equal "cs-locator: item 2 at byte $(stat -c %s locator.cbor): an entry is not a locator hash"
+	# an entry map is a key for cs-get -
+	run -0 cs-get -f json - <entry.cbor
+	assert_json .height 5000
+}
+
 @test "cs-locator: sync a fresh store from the 10k store, 2000 a round" {
 	init_mainnet_10k a.cs
 	cs-init -q -s b.cs

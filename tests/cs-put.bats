@@ -184,6 +184,24 @@ for i in range(0, len(d), 80):
 	assert_json .height 20
 }
 
+@test "cs-put: a status of fork on what the store puts on its main chain is accepted (cbor and json; SPEC §2)" {
+	headers "$MAINNET" 0 2 | "$PY" -c 'import sys, cbor2
+d = sys.stdin.buffer.read()
+sys.stdout.buffer.write(b"".join(cbor2.dumps({"header": d[i:i + 80], "status": "fork"}) for i in (80, 160)))' >fork.cbor
+	run -0 cs-init -q
+	run -0 --separate-stderr cs-put -q fork.cbor
+	assert_err_empty
+	run -0 cs-tip -f json
+	assert_json '[.height, .status] | join(" ")' "2 main"
+	rm -rf "$CS_STORE"
+	printf '{"header":"%s","status":"fork"}\n' "$(header_hex "$MAINNET" 1)" "$(header_hex "$MAINNET" 2)" >fork.json
+	run -0 cs-init -q
+	run -0 --separate-stderr cs-put -q -f json fork.json
+	assert_err_empty
+	run -0 cs-tip -f json
+	assert_json '[.height, .status] | join(" ")' "2 main"
+}
+
 @test "cs-put -f blk: btcd blocks 1..255 give tip 255" {
 	run -0 cs-init -q
 	run -0 cs-put -q -f blk "$BTCD_BLOCKS"

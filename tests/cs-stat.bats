@@ -130,6 +130,27 @@ re'
 	assert_line "chainstore_entries $(jq -cn --arg s "$dir" '{store: $s}') 1.0"
 }
 
+@test "cs-stat: a store path that is not UTF-8 (byte ff) is valid UTF-8 in json, cbor and prometheus, U+FFFD for the byte" {
+	dir=$BATS_TEST_TMPDIR/$(printf 'st\xffore\xc3')
+	run -0 cs-init -q -s "$dir"
+	# each output decodes as strict UTF-8; the store's name keeps its
+	# valid bytes, with U+FFFD for each byte that is not UTF-8
+	want=$BATS_TEST_TMPDIR/$'st\uFFFDore\uFFFD'
+	cs-stat -s "$dir" -f json >s.json
+	run -0 "$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))["store"])' s.json
+	assert_output "$want"
+	cs-stat -s "$dir" -f cbor >s.cbor
+	run -0 "$PY" -c 'import cbor2, sys; print(cbor2.loads(open(sys.argv[1], "rb").read())["store"])' s.cbor
+	assert_output "$want"
+	cs-stat -s "$dir" -f prometheus >m.prom
+	run -0 "$PY" -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' m.prom
+	run -0 prom m.prom
+	assert_line "chainstore_entries $(jq -acn --arg s "$want" '{store: $s}') 1.0"
+	# messages keep the bytes as they are
+	run -66 --separate-stderr cs-stat -s "$dir/x"
+	assert_err_equal "cs-stat: store '$dir/x' not found (create it with cs-init)"
+}
+
 @test "cs-stat -f prometheus: written atomically as the man page shows, for node_exporter" {
 	init_mainnet_10k
 	mkdir textfile
