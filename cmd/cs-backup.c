@@ -644,7 +644,7 @@ verify(const struct backup *b, const char *dir, struct cs_error *err)
 	struct cs_store store;
 	int rc;
 
-	if ((rc = cs_store_open_verified(&store, dir, b->cli.prog, b->cli.wait, err)) != 0) {
+	if ((rc = cs_store_open_as(&store, dir, b->cli.prog, b->cli.wait, true, CS_OPEN_COPY, err)) != 0) {
 		cs_store_close(&store);
 		return rc;
 	}

@@ -252,7 +252,7 @@ main(int argc, char *argv[])
 	cs_out_init(&k.out, 1);
 	cs_error_clear(&err);
 
-	rc = cs_store_open_verified(&store, k.dir, k.cli.prog, k.cli.wait, &err);
+	rc = cs_store_open_as(&store, k.dir, k.cli.prog, k.cli.wait, true, want_repair ? CS_OPEN_WRITE : CS_OPEN_READ, &err);
 	opened = rc == 0;
 	if (rc != 0 && !(want_repair && rc == CS_EX_IOERR))
 		goto out;

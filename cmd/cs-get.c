@@ -589,7 +589,7 @@ main(int argc, char *argv[])
 	cs_out_init(&g.out, 1);
 	cs_error_clear(&err);
 
-	if ((rc = cs_store_open(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, &err)) != 0)
+	if ((rc = cs_store_open_as(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	g.how.opaque = g.store.meta.opaque;
 	/* An opaque header has no fixed size: in hex it could not be told from

@@ -272,7 +272,7 @@ main(int argc, char *argv[])
 	/* A command reading stdin takes the store once its input has arrived. */
 	if (headers && (rc = read_locator(&l, &err)) != 0)
 		goto out;
-	if ((rc = cs_store_open(&l.store, cs_store_path(l.cli.store), l.cli.prog, l.cli.wait, &err)) != 0)
+	if ((rc = cs_store_open_as(&l.store, cs_store_path(l.cli.store), l.cli.prog, l.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	l.how.opaque = l.store.meta.opaque;
 	if (headers)

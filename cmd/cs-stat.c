@@ -333,7 +333,7 @@ main(int argc, char *argv[])
 	}
 	cs_utf8_sanitize(r.dir, r.name, 3 * strlen(r.dir) + 1);
 
-	if ((rc = cs_store_open(&store, r.dir, cli.prog, cli.wait, &err)) == 0 &&
+	if ((rc = cs_store_open_as(&store, r.dir, cli.prog, cli.wait, false, CS_OPEN_READ, &err)) == 0 &&
 	    (rc = cs_stat_store(&store, cli.verbose > 0, &st, &err)) == 0) {
 		/* everything is in memory: let go of the store before writing */
 		cs_store_release(&store);

@@ -122,7 +122,7 @@ main(int argc, char *argv[])
 	cs_out_init(&out, 1);
 	cs_error_clear(&err);
 
-	if ((rc = cs_store_open(&store, cs_store_path(cli.store), cli.prog, cli.wait, &err)) != 0)
+	if ((rc = cs_store_open_as(&store, cs_store_path(cli.store), cli.prog, cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	how.opaque = store.meta.opaque;
 	/* For people (text, or -v): a store that starts at a checkpoint says so. */

@@ -279,7 +279,7 @@ main(int argc, char *argv[])
 	cs_out_init(&v.out, 1);
 	cs_error_clear(&err);
 
-	if ((rc = cs_store_open(&v.store, cs_store_path(v.cli.store), v.cli.prog, v.cli.wait, &err)) != 0)
+	if ((rc = cs_store_open_as(&v.store, cs_store_path(v.cli.store), v.cli.prog, v.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	if (v.store.meta.opaque) {
 		cs_store_close(&v.store);

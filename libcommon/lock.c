@@ -146,12 +146,40 @@ describe_holder(int fd, char *out, size_t len)
  * O_TRUNC: the holder line is cut with ftruncate(2) on the file checked.
  */
 #define STORE_FILE_FLAGS (O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC)
+#define STORE_FILE_READ_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+
+/* Whether a failed open for writing may be retried for reading: the file
+ * system or the file's owner does not let this process write it. (EPERM,
+ * an immutable file, stays a refusal.) */
+static bool
+cannot_write(int e)
+{
+	return e == EROFS || e == EACCES;
+}
+
+/* Opens a store file for writing, else (see cannot_write) for reading. */
+static int
+open_store_file(const char *path, bool *read_only)
+{
+	int fd = open(path, STORE_FILE_FLAGS, 0644), saved = errno;
+
+	*read_only = false;
+	if (fd < 0 && cannot_write(saved)) {
+		if ((fd = open(path, STORE_FILE_READ_FLAGS)) >= 0)
+			*read_only = true;
+		else
+			errno = errno == ENOENT ? saved : errno;
+	}
+	return fd;
+}
 
 static int
 open_want(struct cs_lock *lock)
 {
+	bool read_only;
+
 	if (lock->want_fd < 0)
-		lock->want_fd = open(lock->want_path, STORE_FILE_FLAGS, 0644);
+		lock->want_fd = open_store_file(lock->want_path, &read_only);
 	return lock->want_fd >= 0 ? 0 : -1;
 }
 
@@ -219,7 +247,13 @@ again:
 		if ((size_t)snprintf(lock->path, sizeof(lock->path), "%s/lock", dir) >= sizeof(lock->path) ||
 		    (size_t)snprintf(lock->want_path, sizeof(lock->want_path), "%s/want", dir) >= sizeof(lock->want_path))
 			return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
-		lock->fd = open(lock->path, STORE_FILE_FLAGS, 0644);
+		lock->fd = open_store_file(lock->path, &lock->read_only);
+		if (lock->fd < 0 && errno == EROFS) {
+			/* read-only media without a lock file: nothing can write it */
+			lock->read_only = true;
+			lock->held = true;
+			return 0;
+		}
 		if (lock->fd < 0) {
 			int saved = errno;
 
@@ -267,7 +301,7 @@ again:
 	    (long long)time(NULL));
 	/* The holder line is advice for "store busy" messages; failing to write
 	 * it must not fail the command. */
-	if (ftruncate(lock->fd, 0) == 0 && pwrite(lock->fd, line, strlen(line), 0) < 0)
+	if (!lock->read_only && ftruncate(lock->fd, 0) == 0 && pwrite(lock->fd, line, strlen(line), 0) < 0)
 		line[0] = '\0';
 	return 0;
 }
@@ -277,10 +311,11 @@ cs_lock_release(struct cs_lock *lock)
 {
 	if (!lock->held)
 		return;
-	if (ftruncate(lock->fd, 0) != 0) {
+	if (!lock->read_only && ftruncate(lock->fd, 0) != 0) {
 		/* the holder line is only advice; a stale one is ignored by pid */
 	}
-	flock(lock->fd, LOCK_UN);
+	if (lock->fd >= 0)
+		flock(lock->fd, LOCK_UN);
 	lock->held = false;
 }
 

@@ -22,6 +22,8 @@ struct cs_lock {
 	int fd;
 	int want_fd; /* DIR/want: waiters hold it shared while they wait */
 	bool held;
+	bool read_only;       /* DIR/lock could only be opened for reading:
+				 read-only media, or another user's store */
 	char path[4096];      /* DIR/lock */
 	char want_path[4096]; /* DIR/want */
 	const char *command; /* "cs-put": written into the file while held */
@@ -30,7 +32,11 @@ struct cs_lock {
 void cs_lock_init(struct cs_lock *lock, const char *command);
 /* Opens (creating if needed) dir/lock and takes it, waiting up to
  * wait_seconds (0: try once). dir/lock and dir/want are never followed as
- * symbolic links. Returns 0, CS_EX_TEMPFAIL (busy), CS_EX_NOPERM (not
+ * symbolic links. Where they cannot be written (read-only media, another
+ * user's store) they are opened for reading, which flock(2) takes as well,
+ * and lock->read_only is set: nothing is written into them; a store on
+ * read-only media without a lock file is taken without one (nothing can
+ * write it). Returns 0, CS_EX_TEMPFAIL (busy), CS_EX_NOPERM (not
  * permitted, or a link there), CS_EX_NOINPUT (no dir) or CS_EX_IOERR. */
 int cs_lock_acquire(struct cs_lock *lock, const char *dir, double wait_seconds, struct cs_error *err);
 void cs_lock_release(struct cs_lock *lock);

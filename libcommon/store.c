@@ -170,7 +170,7 @@ db_open(struct cs_store *s, bool create, struct cs_error *err)
 	if (lerr != NULL) {
 		/* LevelDB gives no errno, only strerror's text (C locale) */
 		bool denied = strstr(lerr, ": Permission denied") != NULL ||
-		    strstr(lerr, ": Operation not permitted") != NULL;
+		    strstr(lerr, ": Operation not permitted") != NULL || strstr(lerr, ": Read-only file system") != NULL;
 
 		s->db = NULL;
 		leveldb_failed(s, lerr, "cannot open store", err);
@@ -188,7 +188,7 @@ cs_store_acquire(struct cs_store *s, struct cs_error *err)
 
 	if (s->db != NULL)
 		return 0;
-	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
+	if ((rc = cs_lock_acquire(&s->lock, s->copy[0] != '\0' ? s->copy : s->dir, s->wait_seconds, err)) != 0)
 		return rc;
 	if ((rc = db_open(s, false, err)) != 0) {
 		cs_lock_release(&s->lock);
@@ -231,6 +231,9 @@ cs_store_close(struct cs_store *s)
 {
 	cs_store_release(s);
 	cs_lock_close(&s->lock);
+	if (s->copy[0] != '\0')
+		cs_backup_remove_tree(s->copy, NULL);
+	s->copy[0] = '\0';
 	if (s->options != NULL)
 		leveldb_options_destroy(s->options);
 	if (s->cache != NULL)
@@ -364,9 +367,44 @@ meta_load(struct cs_store *s, struct cs_error *err)
 	return meta_load_rules(s, err);
 }
 
+/* Makes s read from a private copy of its store (cs_store_open_reader). */
 static int
-store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
-    struct cs_error *err)
+open_private_copy(struct cs_store *s, struct cs_error *err)
+{
+	const char *tmp = getenv("TMPDIR"), *command = s->lock.command;
+	struct cs_backup_copy copy = { .command = command };
+	int rc;
+
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	cs_backup_remove_stale(tmp, "cs-private-");
+	/* held (for reading, where that is all it allows) while copied, so
+	 * that no writer is halfway through */
+	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
+		return rc;
+	if ((rc = cs_backup_temp_dir(tmp, "cs-private-", s->copy, sizeof(s->copy), err)) == 0 &&
+	    (rc = cs_backup_copy_store(s->dir, s->copy, &copy, err)) == 0 &&
+	    (size_t)snprintf(s->dbpath, sizeof(s->dbpath), "%s/db", s->copy) >= sizeof(s->dbpath))
+		rc = cs_error_set(err, CS_EX_USAGE, "path '%s' is too long", s->copy);
+	cs_lock_close(&s->lock);
+	cs_lock_init(&s->lock, command);
+	if (rc != 0 && s->copy[0] != '\0') {
+		cs_backup_remove_tree(s->copy, NULL);
+		s->copy[0] = '\0';
+	}
+	return rc != 0 ? rc : cs_store_acquire(s, err);
+}
+
+/* Whether a failed open is one a private copy gets round. */
+static bool
+not_writable_here(const struct cs_error *err)
+{
+	return err->code == CS_EX_NOPERM || strstr(err->message, "Read-only file system") != NULL;
+}
+
+int
+cs_store_open_as(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
+    enum cs_open how, struct cs_error *err)
 {
 	struct stat st;
 	int rc;
@@ -383,7 +421,18 @@ store_open(struct cs_store *s, const char *dir, const char *command, double wait
 	}
 	if (!S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
-	if ((rc = cs_store_acquire(s, err)) != 0)
+	if (how == CS_OPEN_COPY)
+		rc = open_private_copy(s, err);
+	else if ((rc = cs_store_acquire(s, err)) != 0 && how == CS_OPEN_READ && not_writable_here(err)) {
+		/* what cannot be copied either fails as it did in place */
+		struct cs_error in_place = *err;
+
+		if ((rc = open_private_copy(s, err)) != 0) {
+			*err = in_place;
+			rc = in_place.code;
+		}
+	}
+	if (rc != 0)
 		return rc;
 	if ((rc = meta_load(s, err)) != 0) {
 		cs_store_release(s);
@@ -391,7 +440,8 @@ store_open(struct cs_store *s, const char *dir, const char *command, double wait
 	}
 	/* what a cs-backup killed midway left in the store: its private copy
 	 * for --export, its staging, a restore's new database (backup.h) */
-	cs_backup_remove_stale(dir, "cs-backup-");
+	if (s->copy[0] == '\0' && !s->lock.read_only)
+		cs_backup_remove_stale(dir, "cs-backup-");
 	return 0;
 }
 
@@ -399,14 +449,14 @@ int
 cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     struct cs_error *err)
 {
-	return store_open(s, dir, command, wait_seconds, false, err);
+	return cs_store_open_as(s, dir, command, wait_seconds, false, CS_OPEN_WRITE, err);
 }
 
 int
 cs_store_open_verified(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     struct cs_error *err)
 {
-	return store_open(s, dir, command, wait_seconds, true, err);
+	return cs_store_open_as(s, dir, command, wait_seconds, true, CS_OPEN_WRITE, err);
 }
 
 int

@@ -76,6 +76,8 @@ struct cs_main_cursor;
 struct cs_store {
 	char dir[4096];
 	char dbpath[4096];
+	char copy[4096]; /* a reader's private copy of a store it cannot open in
+			    place (read-only media, another user's files), or "" */
 	double wait_seconds;
 	struct cs_lock lock;
 	leveldb_t *db;
@@ -99,6 +101,20 @@ const char *cs_store_path(const char *option);
  * no store at dir, CS_EX_TEMPFAIL when busy, CS_EX_IOERR when corrupt. */
 int cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     struct cs_error *err);
+
+/*
+ * How a command opens a store. CS_OPEN_READ, for a command that only
+ * reads: a store this process may not write (on read-only media, or
+ * another user's), which LevelDB cannot open in place since it writes on
+ * open, is read from a private copy in $TMPDIR (else /tmp), made while
+ * holding the store's lock (for reading, where that is all it allows) and
+ * removed at close; it costs the store's size in time and space.
+ * CS_OPEN_COPY always reads such a copy, so that nothing is written into
+ * dir (cs-backup --verify). verify: as cs_store_open_verified.
+ */
+enum cs_open { CS_OPEN_WRITE, CS_OPEN_READ, CS_OPEN_COPY };
+int cs_store_open_as(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
+    enum cs_open how, struct cs_error *err);
 
 /* As cs_store_open, with LevelDB's paranoid checks on at open and every
  * read verifying its block checksums (cs-check, cs-backup --verify): a

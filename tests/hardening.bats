@@ -15,6 +15,7 @@ setup() {
 }
 
 teardown() {
+	[[ -z ${RO_MOUNTED:-} ]] || umount "$RO_MOUNTED" || umount -l "$RO_MOUNTED"
 	if [[ -n ${holder:-} ]]; then
 		kill "$holder" 2>/dev/null || true
 		wait "$holder" 2>/dev/null || true
@@ -247,4 +248,82 @@ no_text_in_store() {
 		run -74 --separate-stderr closed '>/dev/full' "$c" --version
 		assert_err_equal "$c: cannot write standard output: No space left on device"
 	done
+}
+
+# ro_mount DIR: DIR, read-only, at ./ro (a bind mount remounted read-only,
+# undone by teardown); skips where mounts are not allowed.
+ro_mount() {
+	(($(id -u) == 0)) || skip "a read-only bind mount needs root"
+	mkdir -p ro
+	mount --bind "$1" ro 2>/dev/null || skip "mount --bind is not allowed here"
+	RO_MOUNTED=$PWD/ro
+	mount -o remount,bind,ro ro 2>/dev/null || skip "a read-only remount is not allowed here"
+}
+
+teardown_ro() {
+	[[ -z ${RO_MOUNTED:-} ]] || umount "$RO_MOUNTED" || umount -l "$RO_MOUNTED"
+	RO_MOUNTED=
+}
+
+# private_copies: the private copies readers made since the test began and left.
+private_copies() {
+	find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'cs-private-*' -newer "$BATS_TEST_TMPDIR" 2>/dev/null
+}
+
+@test "read-only media: every reader and cs-backup --verify work; a writer is 77; nothing is left in TMPDIR" {
+	init_mainnet_10k
+	cs-put -q -f blk "$BTCD_BLOCKS"
+	ro_mount "$CS_STORE"
+	local out rc=0
+	run -0 --separate-stderr cs-tip -s ro -f json
+	assert_json .hash "$HASH_10236"
+	run -0 --separate-stderr cs-get -s ro -f json -n 10000
+	assert_json .hash "$HASH_10000"
+	run -0 --separate-stderr cs-get -s ro --tx f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16 -f json
+	assert_json .height 170
+	run -0 --separate-stderr cs-locator -s ro -f text
+	assert_line -n 0 "$HASH_10236"
+	run -0 --separate-stderr cs-stat -s ro -f json
+	assert_json .entries 10237
+	run -0 --separate-stderr cs-check -s ro
+	assert_err_empty
+	run -0 --separate-stderr cs-backup -v --verify ro
+	assert_err_equal "cs-backup: backup 'ro' is sound: 10237 entries, tip height 10236"
+	cs-get -s "$CS_STORE" --proof f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16 >proof 2>/dev/null || true
+	teardown_ro
+	ro_mount "$CS_STORE"
+	run -0 --separate-stderr cs-verify -s ro -f json proof
+	assert_json .height 170
+	run -77 --separate-stderr cs-put -s ro -f raw "$MAINNET"
+	assert_err_equal "cs-put: cannot open store 'ro': IO error: ro/db/LOCK: Read-only file system"
+	run -77 --separate-stderr cs-check -s ro --repair
+	teardown_ro
+	assert_equal "$(private_copies)" ''
+}
+
+@test "another user's store: readers work from a private copy, writers are 77, the store is not written" {
+	need_unprivileged
+	init_mainnet_10k
+	chmod -R go-w "$CS_STORE"
+	find "$CS_STORE" -type f -printf '%p %s %T@\n' | sort >before
+	# as root without the power to override permissions: someone else's files
+	chown -R nobody "$CS_STORE"
+	run -0 --separate-stderr unprivileged cs-tip -f json
+	assert_json .hash "$HASH_10236"
+	run -0 --separate-stderr unprivileged cs-check
+	run -77 --separate-stderr unprivileged cs-put -f raw "$MAINNET"
+	chown -R root "$CS_STORE"
+	find "$CS_STORE" -type f -printf '%p %s %T@\n' | sort >after
+	run -0 diff before after
+	assert_equal "$(private_copies)" ''
+}
+
+@test "cs-backup --verify writes nothing into the backup it verifies" {
+	init_mainnet_10k
+	cs-backup -q backup
+	find backup -type f ! -name lock -printf '%p %s %T@\n' | sort >before
+	run -0 --separate-stderr cs-backup --verify backup
+	find backup -type f ! -name lock -printf '%p %s %T@\n' | sort >after
+	run -0 diff before after
+	assert_equal "$(private_copies)" ''
 }
