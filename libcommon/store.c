@@ -402,6 +402,39 @@ not_writable_here(const struct cs_error *err)
 	return err->code == CS_EX_NOPERM || strstr(err->message, "Read-only file system") != NULL;
 }
 
+/*
+ * Refuses a store whose files anyone may replace: LevelDB opens its files
+ * by name (db/LOG is truncated at every open), so a link planted in a
+ * world-writable store directory, or in a directory another user's link
+ * leads to, would have the command write, with its privileges, the file the
+ * link names. A world-writable directory with the sticky bit (as /tmp) is
+ * no better here, since the store's own files are replaced by name. A
+ * store shared by a group is group-writable, which is taken as meant.
+ * A symbolic link to the store is followed as fs.protected_symlinks
+ * follows one in a sticky directory: when the link and what it leads to
+ * have one owner, or the link is this user's.
+ */
+static int
+store_dirs_check(const char *dir, const char *db, struct cs_error *err)
+{
+	const char *paths[] = { dir, db };
+	struct stat link, st;
+
+	if (lstat(dir, &link) == 0 && S_ISLNK(link.st_mode) && stat(dir, &st) == 0 && link.st_uid != st.st_uid &&
+	    link.st_uid != geteuid())
+		return cs_error_set(err, CS_EX_NOPERM,
+		    "store '%s' is a link of another user's (uid %u) to a directory of uid %u: not followed", dir,
+		    (unsigned)link.st_uid, (unsigned)st.st_uid);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (stat(paths[i], &st) == 0 && (st.st_mode & S_IWOTH))
+			return cs_error_set(err, CS_EX_NOPERM,
+			    "'%s' is writable by every user: a link planted there would be followed; "
+			    "chmod o-w it (a store shared by a group is group-writable)",
+			    paths[i]);
+	}
+	return 0;
+}
+
 int
 cs_store_open_as(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
     enum cs_open how, struct cs_error *err)
@@ -421,6 +454,8 @@ cs_store_open_as(struct cs_store *s, const char *dir, const char *command, doubl
 	}
 	if (!S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+	if ((rc = store_dirs_check(dir, s->dbpath, err)) != 0)
+		return rc;
 	if (how == CS_OPEN_COPY)
 		rc = open_private_copy(s, err);
 	else if ((rc = cs_store_acquire(s, err)) != 0 && how == CS_OPEN_READ && not_writable_here(err)) {

@@ -327,3 +327,26 @@ private_copies() {
 	run -0 diff before after
 	assert_equal "$(private_copies)" ''
 }
+
+@test "a store directory writable by every user, or another user's link to a store, is refused: 77" {
+	init_mainnet_10k
+	chmod o+w "$CS_STORE"
+	run -77 --separate-stderr cs-tip -f json
+	assert_err_equal "cs-tip: '$CS_STORE' is writable by every user: a link planted there would be followed; chmod o-w it (a store shared by a group is group-writable)"
+	chmod o-w "$CS_STORE"
+	chmod 1777 "$CS_STORE/db"
+	run -77 --separate-stderr cs-put -f raw "$MAINNET"
+	assert_err_contains "'$CS_STORE/db' is writable by every user"
+	# a group's shared store is group-writable: that is meant
+	chmod 2775 "$CS_STORE" "$CS_STORE/db"
+	run -0 cs-tip -f json
+	# another user's link to it is not followed; one's own is
+	ln -s "$CS_STORE" mine
+	run -0 cs-tip -s mine -f json
+	if (($(id -u) == 0)); then
+		ln -s "$CS_STORE" theirs
+		chown -h nobody theirs
+		run -77 --separate-stderr cs-tip -s theirs -f json
+		assert_err_equal "cs-tip: store 'theirs' is a link of another user's (uid $(id -u nobody)) to a directory of uid 0: not followed"
+	fi
+}
