@@ -213,6 +213,8 @@ backup_to(struct backup *b, const char *dest, struct cs_error *err)
 	    (rc = store_exists(b, err)) != 0)
 		return rc;
 	snprintf(prefix, sizeof(prefix), ".%s.cs-backup-", name);
+	/* what killed backups to other names here left */
+	cs_backup_remove_stale(parent, CS_BACKUP_HIDDEN_ANY);
 	if ((rc = copy_to_temp(b, parent, prefix, true, tmp, sizeof(tmp), &copy, NULL, err)) != 0)
 		return rc;
 	/* The backup appears under its name whole, or not at all. */

@@ -204,6 +204,9 @@ cs_backup_remove_tree(const char *path, struct cs_error *err)
 void
 cs_backup_remove_stale(const char *parent, const char *prefix)
 {
+	/* "." + "*": any hidden ".NAME.cs-backup-": what a backup to another
+	 * name in parent left */
+	bool any_name = strcmp(prefix, CS_BACKUP_HIDDEN_ANY) == 0;
 	size_t plen = strlen(prefix);
 	char path[CS_BACKUP_PATH_MAX], tag[128];
 	struct dirent *de;
@@ -216,9 +219,17 @@ cs_backup_remove_stale(const char *parent, const char *prefix)
 		char *end;
 		long pid;
 
-		if (strncmp(de->d_name, prefix, plen) != 0)
+		if (any_name) {
+			const char *mark = de->d_name[0] == '.' ? strstr(de->d_name + 1, ".cs-backup-") : NULL;
+
+			if (mark == NULL)
+				continue;
+			rest = mark + strlen(".cs-backup-");
+		} else if (strncmp(de->d_name, prefix, plen) != 0) {
 			continue;
-		rest = de->d_name + plen;
+		} else {
+			rest = de->d_name + plen;
+		}
 		pid = strtol(rest, &end, 10);
 		if (end == rest || pid <= 0 || pid == (long)getpid())
 			continue;

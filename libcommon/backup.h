@@ -85,7 +85,9 @@ int cs_backup_copy_file(const char *from, const char *to, uint64_t *bytes, bool 
  * the umask) and writes its path into out. */
 int cs_backup_temp_dir(const char *parent, const char *prefix, char *out, size_t len, struct cs_error *err);
 /* Removes the temporary directories named with prefix in parent that were
- * made on this host by processes that are gone; best effort, silent. */
+ * made on this host by processes that are gone; best effort, silent.
+ * CS_BACKUP_HIDDEN_ANY as prefix: every .NAME.cs-backup- of any NAME. */
+#define CS_BACKUP_HIDDEN_ANY ".*.cs-backup-"
 void cs_backup_remove_stale(const char *parent, const char *prefix);
 /* Removes path and everything under it (symbolic links are not followed). */
 int cs_backup_remove_tree(const char *path, struct cs_error *err);

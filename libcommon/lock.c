@@ -183,8 +183,9 @@ open_want(struct cs_lock *lock)
 	return lock->want_fd >= 0 ? 0 : -1;
 }
 
-/* Refuses a store file that is not a regular file: a symbolic link
- * (CS_EX_NOPERM), or a directory, FIFO or device (CS_EX_IOERR). fd: the
+/* Refuses a store file that is not a regular file of its own: a symbolic
+ * link or a file of several hard links (CS_EX_NOPERM), or a directory,
+ * FIFO or device (CS_EX_IOERR). fd: the
  * file opened, or -1 to look at path without opening it. */
 static int
 store_file_check(const char *path, int fd, struct cs_error *err)
@@ -197,6 +198,11 @@ store_file_check(const char *path, int fd, struct cs_error *err)
 		return cs_error_set(err, CS_EX_NOPERM, "cannot open '%s': a symbolic link, not followed", path);
 	if (!S_ISREG(st.st_mode))
 		return cs_error_set(err, CS_EX_IOERR, "cannot open '%s': not a regular file", path);
+	/* the holder line is cut with ftruncate(2): only in the store's own
+	 * file, never in one a hard link planted here shares */
+	if (st.st_nlink > 1)
+		return cs_error_set(err, CS_EX_NOPERM, "cannot open '%s': it has %lu hard links, not the store's own",
+		    path, (unsigned long)st.st_nlink);
 	return 0;
 }
 

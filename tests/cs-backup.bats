@@ -269,6 +269,9 @@ replay() {
 	exec 7>&-
 	wait "$bg" || true
 	[[ ! -e backup ]]
+	# a backup to another name in the same directory removes it too
+	run -0 cs-backup other-name
+	assert_equal "$(leftovers .)" ''
 	run -0 cs-backup backup
 	assert_equal "$(leftovers .)" ''
 	run -0 cs-tip -s backup -f json

@@ -350,3 +350,15 @@ private_copies() {
 		assert_err_equal "cs-tip: store 'theirs' is a link of another user's (uid $(id -u nobody)) to a directory of uid 0: not followed"
 	fi
 }
+
+@test "a lockfile of several hard links (one planted to another file) is refused: 77, the file unchanged" {
+	init_mainnet_10k
+	echo precious >target
+	rm "$CS_STORE/lock"
+	ln target "$CS_STORE/lock"
+	run -77 --separate-stderr cs-tip -f json
+	assert_err_equal "cs-tip: cannot open '$CS_STORE/lock': it has 2 hard links, not the store's own"
+	run -77 --separate-stderr cs-put -f raw "$MAINNET"
+	run -0 cat target
+	assert_output precious
+}
