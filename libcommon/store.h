@@ -113,9 +113,15 @@ int cs_store_open_verified(struct cs_store *s, const char *dir, const char *comm
  * or what it recovered is not a store (meta lost). */
 int cs_store_repair(struct cs_store *s, struct cs_error *err);
 
-/* cs-init: creates dir if needed and the store with its genesis entry.
- * When the store exists: *existed is set and it must be the same network
- * (same genesis and profile), else CS_EX_DATAERR. Leaves the store held. */
+/* cs-init: creates the store at dir with its genesis entry, whole or not
+ * at all: it is built in a hidden temporary directory beside dir (inside
+ * dir when dir is a directory without a database) and renamed into place
+ * without replacing anything, everything synced; a temporary directory
+ * that a killed cs-init left is removed by the next. CS_EX_CANTCREAT
+ * when it cannot be made (nothing is left behind). When the store exists:
+ * *existed is set and it must be the same network (same genesis and
+ * profile), else CS_EX_DATAERR. Leaves the store closed, s naming its dir
+ * and meta; cs_store_open it to use it, and cs_store_close s all the same. */
 int cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Crash consistency (SPEC §4): kill -9 at seeded random moments during an
-# import, a prune and a backup; after each, the store opens, cs-check
+# import, a prune, a backup and cs-init; after each, the store opens, cs-check
 # passes, every commit cs-put -v reported is there, the tip is the best
 # entry, and running the job again completes it. tests/tools/crash-trials.sh
 # does the work; `make stress` runs it longer.
@@ -18,6 +18,14 @@ setup() {
 	[ "$(grep -c '(import, ' <<<"$output")" -eq 7 ]
 	[ "$(grep -c '(prune, ' <<<"$output")" -eq 7 ]
 	[ "$(grep -c '(backup, ' <<<"$output")" -eq 7 ]
+}
+
+@test "crash trials: 20 kill -9s during cs-init leave a whole store or none" {
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 20 -s 1 -w init "$BATS_TEST_TMPDIR/trials"
+	assert_line '20 trials, 0 failed'
+	# the kills landed before and after the store appeared
+	grep -q 'no store after the kill' <<<"$output"
+	grep -q 'a whole store after the kill' <<<"$output"
 }
 
 @test "crash trials: a lost commit is caught (the harness can fail)" {

@@ -145,3 +145,35 @@ faulty() {
 	run -74 --separate-stderr bash -c 'cs-tip --all -f json >/dev/full'
 	assert_store_as_before
 }
+
+@test "disk full during cs-init: 73, nothing left behind, the name is free" {
+	local parent=$BATS_TEST_TMPDIR/fs
+	if try_tmpfs "$parent" 1m; then
+		# 16 KiB left: LevelDB's first files do not fit
+		dd if=/dev/zero of="$parent/filler" bs=64k 2>/dev/null || true
+		truncate -s -16K "$parent/filler"
+		export CS_STORE=$parent/store
+		run -73 --separate-stderr cs-init
+	else
+		mkdir -p "$parent"
+		export CS_STORE=$parent/store
+		FAULTFS_PATH=$parent FAULTFS_BYTES=0 run -73 --separate-stderr faulty cs-init
+	fi
+	assert_err_regex "^cs-init: cannot create store '$CS_STORE': IO error: .*: No space left on device\$"
+	run -0 find "$parent" -mindepth 1 -not -name filler
+	assert_output ''
+	run -66 --separate-stderr cs-tip
+	assert_err_equal "cs-tip: store '$CS_STORE' not found (create it with cs-init)"
+	# into an empty directory (a mount point, say): it stays empty
+	mkdir "$CS_STORE"
+	if [[ -n $MOUNTED ]]; then
+		run -73 cs-init
+	else
+		FAULTFS_PATH=$parent FAULTFS_BYTES=0 run -73 faulty cs-init
+	fi
+	run -0 find "$CS_STORE" -mindepth 1
+	assert_output ''
+	rm -f "$parent/filler"
+	run -0 cs-init -q
+	run -0 cs-check
+}
