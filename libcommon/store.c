@@ -1234,23 +1234,53 @@ cs_leveldb_flush(leveldb_t *db)
 	leveldb_compact_range(db, "\xff", 1, "\xff", 1);
 }
 
-void
-cs_store_settle(struct cs_store *s, long max_ms)
+int
+cs_store_check_background(struct cs_store *s, struct cs_error *err)
 {
-	struct timespec start, now;
+	leveldb_writebatch_t *batch;
+	leveldb_writeoptions_t *unsynced;
+	char *lerr = NULL;
 
 	if (s->db == NULL)
-		return;
+		return 0;
+	/* DBImpl::Write yields bg_error_ (MakeRoomForWrite) before it writes
+	 * anything; with no error, the empty batch is a record of no updates
+	 * in the log, which needs no sync. */
+	batch = leveldb_writebatch_create();
+	unsynced = leveldb_writeoptions_create();
+	leveldb_write(s->db, unsynced, batch, &lerr);
+	leveldb_writeoptions_destroy(unsynced);
+	leveldb_writebatch_destroy(batch);
+	if (lerr == NULL)
+		return 0;
+	cs_error_set(err, CS_EX_IOERR, "store '%s': LevelDB background compaction failed: %s", s->dir, lerr);
+	leveldb_free(lerr);
+	return CS_EX_IOERR;
+}
+
+int
+cs_store_settle(struct cs_store *s, long max_ms, struct cs_error *err)
+{
+	struct timespec start, now;
+	int rc = 0;
+
+	if (s->db == NULL)
+		return 0;
 	/* What the write buffer holds would otherwise wait in LevelDB's log
 	 * for the next process to open the store, to replay it (up to 32 MiB,
 	 * a quarter of a second) and write it out. */
 	if (!cs_lock_wanted(&s->lock))
 		cs_leveldb_flush(s->db);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (cs_leveldb_compaction_due(s->db) && !cs_lock_wanted(&s->lock)) {
+	/* After a background error LevelDB compacts no more: what is due
+	 * stays due, so the error ends the wait. */
+	for (int i = 0; (rc = i % 10 == 0 ? cs_store_check_background(s, err) : 0) == 0; i++) {
+		if (!cs_leveldb_compaction_due(s->db) || cs_lock_wanted(&s->lock))
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= max_ms)
 			break;
 		usleep(10000);
 	}
+	return rc != 0 ? rc : cs_store_check_background(s, err);
 }

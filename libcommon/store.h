@@ -244,8 +244,17 @@ int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_er
  * compactions LevelDB has due to run in its background thread. Closing the database aborts a running compaction, and
  * the next process to open it would start it again, from the beginning,
  * and abort it too when it closes: a store left with a full level 0 makes
- * every later reader pay (docs/benchmarks.md). */
-void cs_store_settle(struct cs_store *s, long max_ms);
+ * every later reader pay (docs/benchmarks.md). Returns what
+ * cs_store_check_background does, at the end (or once it fails). */
+int cs_store_settle(struct cs_store *s, long max_ms, struct cs_error *err);
+/* The error LevelDB's background thread met writing the memtable out or
+ * compacting (a full disk), if any, as CS_EX_IOERR: LevelDB keeps it and
+ * fails every later write with it, but reports it nowhere else, so a
+ * command whose last commit came before it would report success (and the
+ * next open, replaying the log into a table, fail on the same full disk).
+ * What was committed stays. Call it while the store is held, before
+ * letting go, after the last commit and after compacting. */
+int cs_store_check_background(struct cs_store *s, struct cs_error *err);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,
  * cached; opaque: as stored). */
