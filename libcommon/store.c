@@ -609,6 +609,7 @@ build_store(const char *tmp, const char *dir, const char *command, const struct 
 }
 
 #define CREATE_RACED (-1) /* another cs-init put a store there first */
+#define INSIDE_PREFIX ".cs-init-"
 
 /* No store dir: the store is built in a hidden sibling, then renamed to
  * dir without replacing anything, and the parent synced. A cs-init killed
@@ -628,7 +629,6 @@ create_beside(const char *dir, const char *command, const struct cs_store_meta *
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir,
 		    strerror(errno == 0 ? ENOTDIR : errno));
 	snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
-	cs_backup_remove_stale(parent, prefix);
 	if ((rc = cs_backup_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	if ((rc = build_store(tmp, dir, command, meta, genesis, err)) == 0 &&
@@ -655,8 +655,7 @@ create_inside(const char *dir, const char *command, const struct cs_store_meta *
 	bool existed;
 	int rc;
 
-	cs_backup_remove_stale(dir, ".cs-init-");
-	if ((rc = cs_backup_temp_dir(dir, ".cs-init-", tmp, sizeof(tmp), err)) != 0)
+	if ((rc = cs_backup_temp_dir(dir, INSIDE_PREFIX, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	snprintf(from, sizeof(from), "%s/db", tmp);
 	snprintf(to, sizeof(to), "%s/db", dir);
@@ -679,7 +678,7 @@ int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
 {
-	char db[CS_BACKUP_PATH_MAX];
+	char db[CS_BACKUP_PATH_MAX], parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16];
 	struct stat st;
 	int rc, tries = 0;
 
@@ -687,17 +686,27 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	memset(s, 0, sizeof(*s));
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", dir) >= sizeof(db))
 		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
+	/* what a killed cs-init of this name left, beside it or inside it */
+	if (cs_backup_split_path(dir, parent, sizeof(parent), name, sizeof(name)) == 0) {
+		snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
+		cs_backup_remove_stale(parent, prefix);
+	}
+	cs_backup_remove_stale(dir, INSIDE_PREFIX);
 	do {
 		if (stat(db, &st) == 0)
 			return create_in_place(s, dir, command, wait_seconds, meta, genesis, existed, err);
-		if (stat(dir, &st) != 0)
-			rc = errno == ENOENT ? create_beside(dir, command, meta, genesis, err)
-					     : cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir,
-						   strerror(errno));
-		else if (S_ISDIR(st.st_mode))
+		if (stat(dir, &st) != 0) {
+			int saved = errno;
+
+			/* a dangling symbolic link is in the way too */
+			rc = saved == ENOENT && lstat(dir, &st) != 0
+			    ? create_beside(dir, command, meta, genesis, err)
+			    : cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(saved));
+		} else if (S_ISDIR(st.st_mode)) {
 			rc = create_inside(dir, command, meta, genesis, err);
-		else
+		} else {
 			rc = cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(ENOTDIR));
+		}
 	} while (rc == CREATE_RACED && tries++ < 3);
 	if (rc == CREATE_RACED)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': another cs-init made it meanwhile",

@@ -218,6 +218,18 @@ no_temporary_left() {
 	no_temporary_left
 	run -0 cs-check
 	run -0 cs-check -s other
+	# and by a cs-init that finds the store made (a no-op)
+	mkdir ".store.cs-init-$dead-$host-AgAin0" "$CS_STORE/.cs-init-$dead-$host-AgAin0"
+	run -0 cs-init -q
+	no_temporary_left
+}
+
+@test "cs-init: a dangling symbolic link in the way: 73, left as it was" {
+	ln -s "$BATS_TEST_TMPDIR/nowhere" "$CS_STORE"
+	run -73 --separate-stderr cs-init
+	assert_err_equal "cs-init: cannot create store '$CS_STORE': No such file or directory"
+	[[ -L $CS_STORE && ! -e $BATS_TEST_TMPDIR/nowhere ]]
+	no_temporary_left
 }
 
 @test "cs-init: too few file descriptors (ulimit -n 6): 73, nothing left behind" {
