@@ -98,7 +98,9 @@ maybe_let_go(struct prune_cmd *c, struct cs_error *err)
 
 	if (cs_store_held_ms(&c->store) < HOLD_MS && !cs_lock_wanted(&c->store.lock))
 		return 0;
-	if ((rc = cs_prune_fingerprint(&c->store, c->fingerprint, err)) != 0)
+	/* closing would drop an error of LevelDB's background thread */
+	if ((rc = cs_store_check_background(&c->store, err)) != 0 ||
+	    (rc = cs_prune_fingerprint(&c->store, c->fingerprint, err)) != 0)
 		return rc;
 	cs_store_release(&c->store);
 	sched_yield();
@@ -395,7 +397,7 @@ compact(struct prune_cmd *c, struct cs_error *err)
 			return rc;
 		if (!cs_prune_compact_next(&c->prune, &cursor))
 			return 0;
-		if ((rc = maybe_let_go(c, err)) != 0)
+		if ((rc = cs_store_check_background(&c->store, err)) != 0 || (rc = maybe_let_go(c, err)) != 0)
 			return rc;
 	}
 }

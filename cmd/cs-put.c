@@ -102,6 +102,9 @@ commit(struct put *p, bool release, struct cs_error *err)
 	rc = cs_import_commit(&p->import, err);
 	if (rc == 0 && pending && p->cli.verbose)
 		report_commit(p);
+	/* closing would drop an error of LevelDB's background thread */
+	if (rc == 0 && release)
+		rc = cs_store_check_background(&p->store, err);
 	if (release)
 		cs_store_release(&p->store);
 	return rc;
@@ -268,8 +271,10 @@ main(int argc, char *argv[])
 		}
 		/* Let LevelDB finish the compactions the import made due, so
 		 * that every later command does not start them again. */
-		if (p.import.stats.added > 0)
-			cs_store_settle(&p.store, SETTLE_MS);
+		if (p.import.stats.added > 0 && cs_store_settle(&p.store, SETTLE_MS, &commit_err) != 0 && rc == 0) {
+			err = commit_err;
+			rc = err.code;
+		}
 	}
 	cs_import_each_orphan(&p.import, report_orphan, &p);
 	if (rc == 0)

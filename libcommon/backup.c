@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,20 +182,63 @@ cs_backup_temp_dir(const char *parent, const char *prefix, char *out, size_t len
 	return 0;
 }
 
+/* Removes path and what is under it, holding one directory open at a
+ * time: a directory's names are read and it is closed before any of them
+ * is removed, so that a process short of file descriptors (a cs-init that
+ * failed for want of them) still cleans up. -1 with errno on failure. */
 static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+remove_path(const char *path)
 {
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
-	return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	char child[CS_BACKUP_PATH_MAX], *names = NULL, *grown;
+	size_t used = 0, cap = 0, n;
+	struct dirent *de;
+	struct stat st;
+	int rc = 0, saved;
+	DIR *d;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		n = strlen(de->d_name) + 1;
+		if (used + n > cap) {
+			cap = (used + n) * 2;
+			if ((grown = realloc(names, cap)) == NULL) {
+				rc = -1;
+				break;
+			}
+			names = grown;
+		}
+		memcpy(names + used, de->d_name, n);
+		used += n;
+	}
+	saved = errno;
+	closedir(d);
+	for (size_t i = 0; rc == 0 && i < used; i += strlen(names + i) + 1) {
+		if (join(child, sizeof(child), path, names + i) != 0) {
+			saved = ENAMETOOLONG;
+			rc = -1;
+		} else if ((rc = remove_path(child)) != 0) {
+			saved = errno;
+		}
+	}
+	free(names);
+	if (rc != 0) {
+		errno = saved;
+		return -1;
+	}
+	return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
 int
 cs_backup_remove_tree(const char *path, struct cs_error *err)
 {
-	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT)
+	if (remove_path(path) != 0)
 		return cs_error_set(err, CS_EX_IOERR, "cannot remove '%s': %s", path, strerror(errno));
 	return 0;
 }

@@ -133,7 +133,7 @@ int cs_prune_fingerprint(struct cs_store *s, uint8_t out[32], struct cs_error *e
  * one 1/256th of a prefix's keys when the prefix had deletions in only a
  * few of them, else the prefix whole; the caller can let go of the store
  * between calls. Returns false when none is left. LevelDB reports no
- * error from compaction. */
+ * error from compaction: call cs_store_check_background after each. */
 bool cs_prune_compact_next(struct cs_prune *p, size_t *cursor);
 
 /* The bytes the database takes on disk, as du -sb counts its directory,

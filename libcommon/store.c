@@ -1,12 +1,12 @@
 #include "store.h"
 
 #include "backup.h"
-
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +173,7 @@ db_open(struct cs_store *s, bool create, struct cs_error *err)
 		    strstr(lerr, ": Operation not permitted") != NULL || strstr(lerr, ": Read-only file system") != NULL;
 
 		s->db = NULL;
-		leveldb_failed(s, lerr, "cannot open store", err);
+		leveldb_failed(s, lerr, create ? "cannot create store" : "cannot open store", err);
 		if (denied)
 			err->code = CS_EX_NOPERM;
 		return err->code;
@@ -569,9 +569,11 @@ same_genesis(struct cs_store *s, const struct cs_entry *genesis, struct cs_error
 	    what);
 }
 
-int
-cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
-    const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
+/* The meta records and the genesis entry, in one synced batch, into the
+ * held store s, whose database holds nothing yet. */
+static int
+write_genesis(struct cs_store *s, const struct cs_store_meta *meta, const struct cs_entry *genesis,
+    struct cs_error *err)
 {
 	uint8_t key[33], hkey[5], limit[32], value[CS_ENTRY_VALUE_MAX];
 	struct cs_entry first;
@@ -579,47 +581,6 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	char schema[8];
 	size_t vlen;
 	int rc;
-
-	*existed = false;
-	store_init(s, dir, command, wait_seconds);
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(errno));
-	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
-		return cannot_create(rc, err);
-	if ((rc = db_open(s, true, err)) != 0) {
-		cs_lock_release(&s->lock);
-		return cannot_create(rc, err);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
-
-	rc = meta_load(s, err);
-	if (rc == 0) {
-		*existed = true;
-		if (s->meta.opaque != meta->opaque || strcmp(s->meta.network, meta->network) != 0)
-			return cs_error_set(err, CS_EX_DATAERR, "'%s' is %s %s store, not %s", dir,
-			    s->meta.opaque ? "an" : "a", s->meta.network, meta->network);
-		if (memcmp(s->meta.genesis, meta->genesis, 32) != 0) {
-			char have[CS_HASH_HEX], want[CS_HASH_HEX];
-
-			cs_hash_to_display(s->meta.genesis, have);
-			cs_hash_to_display(meta->genesis, want);
-			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store of genesis %s, not %s", dir, have, want);
-		}
-		if (strcmp(s->meta.rules, meta->rules) != 0)
-			return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store with %s rules, not %s", dir, s->meta.rules,
-			    meta->rules);
-		if (memcmp(s->meta.root, meta->root, 32) != 0 || s->meta.base_height != meta->base_height) {
-			char have[CS_HASH_HEX], want[CS_HASH_HEX];
-
-			cs_hash_to_display(s->meta.root, have);
-			cs_hash_to_display(meta->root, want);
-			return cs_error_set(err, CS_EX_DATAERR, "'%s' starts at %s (height %u), not %s (height %u)", dir, have,
-			    s->meta.base_height, want, meta->base_height);
-		}
-		return meta->opaque ? same_genesis(s, genesis, err) : 0;
-	}
-	if (rc != CS_EX_NOINPUT)
-		return rc;
 
 	s->meta = *meta;
 	s->schema = CS_SCHEMA_VERSION;
@@ -673,6 +634,194 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	rc = cs_store_write(s, batch, err);
 	leveldb_writebatch_destroy(batch);
 	return rc;
+}
+
+/* The held store s exists: it must be of meta's network and start where
+ * meta does (an opaque one at the same genesis entry). */
+static int
+same_store(struct cs_store *s, const struct cs_store_meta *meta, const struct cs_entry *genesis,
+    struct cs_error *err)
+{
+	char have[CS_HASH_HEX], want[CS_HASH_HEX];
+
+	if (s->meta.opaque != meta->opaque || strcmp(s->meta.network, meta->network) != 0)
+		return cs_error_set(err, CS_EX_DATAERR, "'%s' is %s %s store, not %s", s->dir, s->meta.opaque ? "an" : "a",
+		    s->meta.network, meta->network);
+	if (memcmp(s->meta.genesis, meta->genesis, 32) != 0) {
+		cs_hash_to_display(s->meta.genesis, have);
+		cs_hash_to_display(meta->genesis, want);
+		return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store of genesis %s, not %s", s->dir, have, want);
+	}
+	if (strcmp(s->meta.rules, meta->rules) != 0)
+		return cs_error_set(err, CS_EX_DATAERR, "'%s' is a store with %s rules, not %s", s->dir, s->meta.rules,
+		    meta->rules);
+	if (memcmp(s->meta.root, meta->root, 32) != 0 || s->meta.base_height != meta->base_height) {
+		cs_hash_to_display(s->meta.root, have);
+		cs_hash_to_display(meta->root, want);
+		return cs_error_set(err, CS_EX_DATAERR, "'%s' starts at %s (height %u), not %s (height %u)", s->dir, have,
+		    s->meta.base_height, want, meta->base_height);
+	}
+	return meta->opaque ? same_genesis(s, genesis, err) : 0;
+}
+
+/* cs-init on a directory that has a database: a store, compared with
+ * meta; or one that an older cs-init left without its meta, finished in
+ * place (the genesis batch is one synced write). */
+static int
+create_in_place(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
+{
+	int rc;
+
+	store_init(s, dir, command, wait_seconds);
+	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
+		return cannot_create(rc, err);
+	if ((rc = db_open(s, true, err)) != 0) {
+		cs_lock_release(&s->lock);
+		return cannot_create(rc, err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->held_since);
+	rc = meta_load(s, err);
+	if (rc == 0) {
+		*existed = true;
+		rc = same_store(s, meta, genesis, err);
+	} else if (rc == CS_EX_NOINPUT) {
+		rc = write_genesis(s, meta, genesis, err);
+	}
+	cs_store_release(s);
+	return rc;
+}
+
+/* Builds a whole store in the new directory tmp (its lock, its database
+ * with the meta and genesis), closes it and syncs every file of it.
+ * Messages name the store dir, which tmp is to become. */
+static int
+build_store(const char *tmp, const char *dir, const char *command, const struct cs_store_meta *meta,
+    const struct cs_entry *genesis, struct cs_error *err)
+{
+	struct cs_store t;
+	int rc;
+
+	store_init(&t, tmp, command, 0);
+	snprintf(t.dir, sizeof(t.dir), "%s", dir);
+	if ((rc = cs_lock_acquire(&t.lock, tmp, 0, err)) == 0 && (rc = db_open(&t, true, err)) == 0)
+		rc = write_genesis(&t, meta, genesis, err);
+	cs_store_close(&t);
+	if (rc == 0)
+		rc = cs_backup_sync_store(tmp, err);
+	return rc == CS_EX_NOINPUT || rc == CS_EX_IOERR ? cannot_create(rc, err) : rc;
+}
+
+#define CREATE_RACED (-1) /* another cs-init put a store there first */
+#define INSIDE_PREFIX ".cs-init-"
+
+/* No store dir: the store is built in a hidden sibling, then renamed to
+ * dir without replacing anything, and the parent synced. A cs-init killed
+ * midway leaves only the sibling, which the next one removes. */
+static int
+create_beside(const char *dir, const char *command, const struct cs_store_meta *meta,
+    const struct cs_entry *genesis, struct cs_error *err)
+{
+	char parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16], tmp[CS_BACKUP_PATH_MAX];
+	struct stat st;
+	bool existed;
+	int rc;
+
+	if (cs_backup_split_path(dir, parent, sizeof(parent), name, sizeof(name)) != 0)
+		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': not a usable path", dir);
+	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir,
+		    strerror(errno == 0 ? ENOTDIR : errno));
+	snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
+	if ((rc = cs_backup_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
+		return rc;
+	if ((rc = build_store(tmp, dir, command, meta, genesis, err)) == 0 &&
+	    (rc = cs_backup_rename_noreplace(tmp, dir, &existed, err)) != 0 && existed)
+		rc = CREATE_RACED;
+	if (rc != 0) {
+		cs_backup_remove_tree(tmp, NULL);
+		return rc;
+	}
+	return cs_backup_sync_dir(parent, err);
+}
+
+/* A directory without a database (empty, or holding a lock file): the
+ * store is built in a hidden directory inside it, and its database
+ * renamed in without replacing anything; that rename is the moment the
+ * store appears (commands find a store by DIR/db). Building beside it and
+ * exchanging the two would not do for a mount point, nor a directory
+ * whose parent the user cannot write. */
+static int
+create_inside(const char *dir, const char *command, const struct cs_store_meta *meta,
+    const struct cs_entry *genesis, struct cs_error *err)
+{
+	char tmp[CS_BACKUP_PATH_MAX], from[CS_BACKUP_PATH_MAX + 8], to[CS_BACKUP_PATH_MAX + 8];
+	bool existed;
+	int rc;
+
+	if ((rc = cs_backup_temp_dir(dir, INSIDE_PREFIX, tmp, sizeof(tmp), err)) != 0)
+		return rc;
+	snprintf(from, sizeof(from), "%s/db", tmp);
+	snprintf(to, sizeof(to), "%s/db", dir);
+	if ((rc = build_store(tmp, dir, command, meta, genesis, err)) == 0 &&
+	    (rc = cs_backup_rename_noreplace(from, to, &existed, err)) != 0 && existed)
+		rc = CREATE_RACED;
+	if (rc == 0) {
+		/* the lock file comes too, unless one is there (any command
+		 * makes one when it is missing) */
+		snprintf(from, sizeof(from), "%s/lock", tmp);
+		snprintf(to, sizeof(to), "%s/lock", dir);
+		cs_backup_rename_noreplace(from, to, &existed, err);
+		cs_error_clear(err);
+	}
+	cs_backup_remove_tree(tmp, NULL);
+	return rc == 0 ? cs_backup_sync_dir(dir, err) : rc;
+}
+
+int
+cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
+    const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
+{
+	char db[CS_BACKUP_PATH_MAX], parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16];
+	struct stat st;
+	int rc, tries = 0;
+
+	*existed = false;
+	memset(s, 0, sizeof(*s));
+	if ((size_t)snprintf(db, sizeof(db), "%s/db", dir) >= sizeof(db))
+		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
+	/* what a killed cs-init of this name left, beside it or inside it */
+	if (cs_backup_split_path(dir, parent, sizeof(parent), name, sizeof(name)) == 0) {
+		snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
+		cs_backup_remove_stale(parent, prefix);
+	}
+	cs_backup_remove_stale(dir, INSIDE_PREFIX);
+	do {
+		if (stat(db, &st) == 0)
+			return create_in_place(s, dir, command, wait_seconds, meta, genesis, existed, err);
+		if (stat(dir, &st) != 0) {
+			int saved = errno;
+
+			/* a dangling symbolic link is in the way too */
+			rc = saved == ENOENT && lstat(dir, &st) != 0
+			    ? create_beside(dir, command, meta, genesis, err)
+			    : cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(saved));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = create_inside(dir, command, meta, genesis, err);
+		} else {
+			rc = cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(ENOTDIR));
+		}
+	} while (rc == CREATE_RACED && tries++ < 3);
+	if (rc == CREATE_RACED)
+		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': another cs-init made it meanwhile",
+		    dir);
+	if (rc != 0)
+		return rc;
+	/* Not opened again: opening replays the log into a table, and a
+	 * disk with no room for it would fail a cs-init whose store is made. */
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->meta = *meta;
+	return 0;
 }
 
 /* Schema 1 keeps the chainwork in 32 bytes; schema 2 in a length byte
@@ -1198,23 +1347,53 @@ cs_leveldb_flush(leveldb_t *db)
 	leveldb_compact_range(db, "\xff", 1, "\xff", 1);
 }
 
-void
-cs_store_settle(struct cs_store *s, long max_ms)
+int
+cs_store_check_background(struct cs_store *s, struct cs_error *err)
 {
-	struct timespec start, now;
+	leveldb_writebatch_t *batch;
+	leveldb_writeoptions_t *unsynced;
+	char *lerr = NULL;
 
 	if (s->db == NULL)
-		return;
+		return 0;
+	/* DBImpl::Write yields bg_error_ (MakeRoomForWrite) before it writes
+	 * anything; with no error, the empty batch is a record of no updates
+	 * in the log, which needs no sync. */
+	batch = leveldb_writebatch_create();
+	unsynced = leveldb_writeoptions_create();
+	leveldb_write(s->db, unsynced, batch, &lerr);
+	leveldb_writeoptions_destroy(unsynced);
+	leveldb_writebatch_destroy(batch);
+	if (lerr == NULL)
+		return 0;
+	cs_error_set(err, CS_EX_IOERR, "store '%s': LevelDB background compaction failed: %s", s->dir, lerr);
+	leveldb_free(lerr);
+	return CS_EX_IOERR;
+}
+
+int
+cs_store_settle(struct cs_store *s, long max_ms, struct cs_error *err)
+{
+	struct timespec start, now;
+	int rc = 0;
+
+	if (s->db == NULL)
+		return 0;
 	/* What the write buffer holds would otherwise wait in LevelDB's log
 	 * for the next process to open the store, to replay it (up to 32 MiB,
 	 * a quarter of a second) and write it out. */
 	if (!cs_lock_wanted(&s->lock))
 		cs_leveldb_flush(s->db);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (cs_leveldb_compaction_due(s->db) && !cs_lock_wanted(&s->lock)) {
+	/* After a background error LevelDB compacts no more: what is due
+	 * stays due, so the error ends the wait. */
+	for (int i = 0; (rc = i % 10 == 0 ? cs_store_check_background(s, err) : 0) == 0; i++) {
+		if (!cs_leveldb_compaction_due(s->db) || cs_lock_wanted(&s->lock))
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= max_ms)
 			break;
 		usleep(10000);
 	}
+	return rc != 0 ? rc : cs_store_check_background(s, err);
 }

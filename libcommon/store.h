@@ -129,9 +129,15 @@ int cs_store_open_verified(struct cs_store *s, const char *dir, const char *comm
  * or what it recovered is not a store (meta lost). */
 int cs_store_repair(struct cs_store *s, struct cs_error *err);
 
-/* cs-init: creates dir if needed and the store with its genesis entry.
- * When the store exists: *existed is set and it must be the same network
- * (same genesis and profile), else CS_EX_DATAERR. Leaves the store held. */
+/* cs-init: creates the store at dir with its genesis entry, whole or not
+ * at all: it is built in a hidden temporary directory beside dir (inside
+ * dir when dir is a directory without a database) and renamed into place
+ * without replacing anything, everything synced; a temporary directory
+ * that a killed cs-init left is removed by the next. CS_EX_CANTCREAT
+ * when it cannot be made (nothing is left behind). When the store exists:
+ * *existed is set and it must be the same network (same genesis and
+ * profile), else CS_EX_DATAERR. Leaves the store closed, s naming its dir
+ * and meta; cs_store_open it to use it, and cs_store_close s all the same. */
 int cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err);
 
@@ -254,8 +260,17 @@ int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_er
  * compactions LevelDB has due to run in its background thread. Closing the database aborts a running compaction, and
  * the next process to open it would start it again, from the beginning,
  * and abort it too when it closes: a store left with a full level 0 makes
- * every later reader pay (docs/benchmarks.md). */
-void cs_store_settle(struct cs_store *s, long max_ms);
+ * every later reader pay (docs/benchmarks.md). Returns what
+ * cs_store_check_background does, at the end (or once it fails). */
+int cs_store_settle(struct cs_store *s, long max_ms, struct cs_error *err);
+/* The error LevelDB's background thread met writing the memtable out or
+ * compacting (a full disk), if any, as CS_EX_IOERR: LevelDB keeps it and
+ * fails every later write with it, but reports it nowhere else, so a
+ * command whose last commit came before it would report success (and the
+ * next open, replaying the log into a table, fail on the same full disk).
+ * What was committed stays. Call it while the store is held, before
+ * letting go, after the last commit and after compacting. */
+int cs_store_check_background(struct cs_store *s, struct cs_error *err);
 
 /* Work of an entry's header in this store's profile (Bitcoin: from bits,
  * cached; opaque: as stored). */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Crash consistency (SPEC §4): kill -9 at seeded random moments during an
-# import, a prune, a backup, a restore and a repair; after each, the store opens, cs-check
-# passes, every commit cs-put -v reported is there, the tip is the best
-# entry, and running the job again completes it. tests/tools/crash-trials.sh
+# import, a prune, a backup, a restore, a repair and cs-init; after each,
+# the store opens, cs-check passes, every commit cs-put -v reported is
+# there, the tip is the best entry, and running the job again completes it. tests/tools/crash-trials.sh
 # does the work; `make stress` runs it longer.
 
 load test_helper
@@ -25,6 +25,14 @@ setup() {
 	assert_line '10 trials, 0 failed'
 	run -0 "$REPO/tests/tools/crash-trials.sh" -n 10 -s 5 -w repair "$BATS_TEST_TMPDIR/trials"
 	assert_line '10 trials, 0 failed'
+}
+
+@test "crash trials: 20 kill -9s during cs-init leave a whole store or none" {
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 20 -s 1 -w init "$BATS_TEST_TMPDIR/trials"
+	assert_line '20 trials, 0 failed'
+	# the kills landed before and after the store appeared
+	grep -q 'no store after the kill' <<<"$output"
+	grep -q 'a whole store after the kill' <<<"$output"
 }
 
 @test "crash trials: a lost commit is caught (the harness can fail)" {

@@ -174,6 +174,80 @@ check_genesis() {
 	[[ ! -e $BATS_TEST_TMPDIR/no ]]
 }
 
+# no_temporary_left: no hidden directory of a cs-init beside the store or
+# inside it.
+no_temporary_left() {
+	local left
+	left=$(find "$BATS_TEST_TMPDIR" -maxdepth 2 -name '.*cs-init-*')
+	[[ -z $left ]] || fail "left behind: $left"
+}
+
+@test "cs-init: into an empty directory, which then holds the store" {
+	mkdir "$CS_STORE"
+	run -0 --separate-stderr cs-init --network regtest
+	assert_err_equal "cs-init: created regtest store '$CS_STORE' (genesis $GENESIS_REGTEST)"
+	[[ -d $CS_STORE/db && -e $CS_STORE/lock ]]
+	run -0 cs-check
+	no_temporary_left
+}
+
+@test "cs-init: a file in the way: 73, left as it was" {
+	echo keep >"$CS_STORE"
+	run -73 --separate-stderr cs-init
+	assert_err_equal "cs-init: cannot create store '$CS_STORE': Not a directory"
+	[[ $(cat "$CS_STORE") == keep ]]
+	no_temporary_left
+}
+
+@test "cs-init: the temporary directory a killed cs-init left is removed by the next" {
+	local host dead
+	host=$(hostname | tr -c 'a-zA-Z0-9.\n' _)
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	# a half-built store beside the name, and one inside an empty directory
+	mkdir -p ".store.cs-init-$dead-$host-AbC123/db" "other/.cs-init-$dead-$host-XyZ789/db"
+	touch ".store.cs-init-$dead-$host-AbC123/db/MANIFEST-000001" "other/.cs-init-$dead-$host-XyZ789/lock"
+	# one of a live process is left alone
+	mkdir ".store.cs-init-$$-$host-LiVe00"
+	run -0 cs-init -q
+	run -0 cs-init -q -s other
+	[[ ! -e .store.cs-init-$dead-$host-AbC123 && ! -e other/.cs-init-$dead-$host-XyZ789 ]]
+	[[ -d .store.cs-init-$$-$host-LiVe00 ]]
+	rmdir ".store.cs-init-$$-$host-LiVe00"
+	no_temporary_left
+	run -0 cs-check
+	run -0 cs-check -s other
+	# and by a cs-init that finds the store made (a no-op)
+	mkdir ".store.cs-init-$dead-$host-AgAin0" "$CS_STORE/.cs-init-$dead-$host-AgAin0"
+	run -0 cs-init -q
+	no_temporary_left
+}
+
+@test "cs-init: a dangling symbolic link in the way: 73, left as it was" {
+	ln -s "$BATS_TEST_TMPDIR/nowhere" "$CS_STORE"
+	run -73 --separate-stderr cs-init
+	assert_err_equal "cs-init: cannot create store '$CS_STORE': No such file or directory"
+	[[ -L $CS_STORE && ! -e $BATS_TEST_TMPDIR/nowhere ]]
+	no_temporary_left
+}
+
+@test "cs-init: too few file descriptors (ulimit -n 6): 73, nothing left behind" {
+	run -73 --separate-stderr bash -c 'ulimit -n 6 && exec cs-init'
+	assert_err_regex "^cs-init: cannot create store '$CS_STORE': IO error: .*: Too many open files\$"
+	[[ ! -e $CS_STORE ]]
+	no_temporary_left
+	run -66 --separate-stderr cs-tip
+	assert_err_equal "cs-tip: store '$CS_STORE' not found (create it with cs-init)"
+	# the same into an empty directory: it stays empty
+	mkdir "$CS_STORE"
+	run -73 bash -c 'ulimit -n 6 && exec cs-init'
+	run -0 find "$CS_STORE" -mindepth 1
+	assert_output ''
+	run -0 cs-init -q
+	run -0 cs-check
+}
+
 @test "cs-init -h: usage on stdout, exit 0" {
 	run -0 --separate-stderr cs-init -h
 	assert_output --regexp '^usage: cs-init '

@@ -66,7 +66,10 @@ faulty() {
 }
 
 @test "disk full during a commit: 74, the store opens, headers 0..2015 still there" {
-	if try_tmpfs "$BATS_TEST_TMPDIR/fs" 4m; then
+	# 8 MiB: once there is room again, the import's log record (1.9 MB)
+	# and the table LevelDB writes it out to must both fit (in 4 MiB the
+	# table did not, which LevelDB's background thread kept to itself)
+	if try_tmpfs "$BATS_TEST_TMPDIR/fs" 8m; then
 		committed_store "$BATS_TEST_TMPDIR/fs/store"
 		# leave 256 KiB: the store opens, the 1.5 MB commit does not fit
 		dd if=/dev/zero of="$BATS_TEST_TMPDIR/fs/filler" bs=64k 2>/dev/null || true
@@ -144,4 +147,82 @@ faulty() {
 	assert_err_regex "^cs-get: .*No space left on device\$"
 	run -74 --separate-stderr bash -c 'cs-tip --all -f json >/dev/full'
 	assert_store_as_before
+}
+
+@test "disk full in a background compaction after the last commit: 74 naming it, the commits stay" {
+	if try_tmpfs "$BATS_TEST_TMPDIR/fs" 8m; then
+		committed_store "$BATS_TEST_TMPDIR/fs/store"
+		# 2800 KiB left: the commit's 1.9 MB log record fits, the table
+		# LevelDB then writes it out to does not
+		dd if=/dev/zero of="$BATS_TEST_TMPDIR/fs/filler" bs=64k 2>/dev/null || true
+		truncate -s -2800K "$BATS_TEST_TMPDIR/fs/filler"
+		run -74 --separate-stderr cs-put -f raw b.bin
+	else
+		committed_store "$BATS_TEST_TMPDIR/store"
+		FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.ldb FAULTFS_BYTES=0 \
+			run -74 --separate-stderr faulty cs-put -f raw b.bin
+	fi
+	assert_output ''
+	assert_err_regex "^cs-put: store '$CS_STORE': LevelDB background compaction failed: IO error: $CS_STORE/db/[0-9]+\.ldb: No space left on device\$"
+	if [[ -n $MOUNTED ]]; then
+		# Why every later command fails while the disk stays full: opening
+		# replays LevelDB's log into a table, which needs the room the
+		# failed one did. Nothing is corrupt.
+		run -74 --separate-stderr cs-tip
+		assert_err_regex "^cs-tip: cannot open store '$CS_STORE': IO error: $CS_STORE/db/[0-9]+\.ldb: No space left on device\$"
+		rm -f "$BATS_TEST_TMPDIR/fs/filler"
+	fi
+	# the commit was reported nowhere as done, yet it is there whole
+	run -0 cs-tip -f json
+	assert_json .height 10236
+	assert_json .hash "$HASH_10236"
+	run -0 cs-check
+}
+
+@test "disk full in cs-prune's compaction (shim): 74 naming it, what was pruned stays pruned" {
+	export CS_STORE=$BATS_TEST_TMPDIR/store
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$DATA/blocks/btcd_blocks_1-255.dat"
+	# the deletions go to LevelDB's log; the tables its compactions write
+	# do not fit
+	FAULTFS_PATH=$CS_STORE FAULTFS_SUFFIX=.ldb FAULTFS_BYTES=0 \
+		run -74 --separate-stderr faulty cs-prune --force --keep-bodies 10
+	assert_err_regex "^cs-prune: store '$CS_STORE': LevelDB background compaction failed: IO error: $CS_STORE/db/[0-9]+\.ldb: No space left on device\$"
+	run -0 cs-stat -f json
+	assert_json .bodies 11
+	assert_json .pruned_bodies 244
+	run -0 cs-check
+	run -0 cs-prune -q --force --keep-bodies 10
+}
+
+@test "disk full during cs-init: 73, nothing left behind, the name is free" {
+	local parent=$BATS_TEST_TMPDIR/fs
+	if try_tmpfs "$parent" 1m; then
+		# 16 KiB left: LevelDB's first files do not fit
+		dd if=/dev/zero of="$parent/filler" bs=64k 2>/dev/null || true
+		truncate -s -16K "$parent/filler"
+		export CS_STORE=$parent/store
+		run -73 --separate-stderr cs-init
+	else
+		mkdir -p "$parent"
+		export CS_STORE=$parent/store
+		FAULTFS_PATH=$parent FAULTFS_BYTES=0 run -73 --separate-stderr faulty cs-init
+	fi
+	assert_err_regex "^cs-init: cannot create store '$CS_STORE': IO error: .*: No space left on device\$"
+	run -0 find "$parent" -mindepth 1 -not -name filler
+	assert_output ''
+	run -66 --separate-stderr cs-tip
+	assert_err_equal "cs-tip: store '$CS_STORE' not found (create it with cs-init)"
+	# into an empty directory (a mount point, say): it stays empty
+	mkdir "$CS_STORE"
+	if [[ -n $MOUNTED ]]; then
+		run -73 cs-init
+	else
+		FAULTFS_PATH=$parent FAULTFS_BYTES=0 run -73 faulty cs-init
+	fi
+	run -0 find "$CS_STORE" -mindepth 1
+	assert_output ''
+	rm -f "$parent/filler"
+	run -0 cs-init -q
+	run -0 cs-check
 }

@@ -5,7 +5,9 @@
 # the store opens, cs-check passes, every commit reported done (cs-put -v)
 # is there, the tip is the best entry, and running the job again completes
 # it. WORKLOAD is import, prune, backup, restore, repair, or all (import,
-# prune and backup, one after another).
+# prune and backup, one after another), or init: kill cs-init, then the
+# store is whole or absent (cs-tip exits 66), and the next cs-init makes it
+# and leaves no temporary directory.
 # Prints one line a trial and a last line "N trials, N failed"; exits 1
 # when any failed. Used by tests/crash.bats (CI) and `make stress`.
 set -u
@@ -210,6 +212,36 @@ trial_repair() {
 	check_store "$store" || return
 	[ "$(cs-stat -s "$store" -f json | jfield bodies)" -eq 255 ] || { fail "bodies lost"; return; }
 	[ "$(cs-tip -s "$store" -f hex)" = "$(cs-tip -s "$work/bodies.ref" -f hex)" ] || fail "another tip"
+}
+
+# Into a missing directory on odd trials, an empty one on even trials.
+# cs-init takes 10-130 ms here, more on a loaded or sanitizer build: half
+# the kills come in its first 10 ms, the others up to 400 ms.
+trial_init() {
+	store=$work/init
+	rm -rf "$store" "$work"/.init.cs-init-*
+	[ $((trial % 2)) -eq 0 ] && mkdir "$store"
+	if [ $((trial % 4)) -lt 2 ]; then
+		rand 10
+		delay=0.00$r
+	else
+		rand 400
+		delay=0.$(printf '%03d' "$r")
+	fi
+	cs-init -q -s "$store" --network regtest 2>/dev/null &
+	kill_after "$delay" $!
+	cs-tip -s "$store" >/dev/null 2>"$work/err"
+	case $? in
+	0) check_store "$store" || return; info="a whole store after the kill" ;;
+	66) grep -q "store '$store' not found (create it with cs-init)" "$work/err" ||
+		{ fail "cs-tip: $(cat "$work/err")"; return; }
+		info="no store after the kill" ;;
+	*) fail "cs-tip: $(cat "$work/err")"; return ;;
+	esac
+	cs-init -q -s "$store" --network regtest 2>"$work/err" || { fail "cs-init again: $(cat "$work/err")"; return; }
+	check_store "$store" || return
+	leftover=$(find "$work" "$store" -maxdepth 1 -name '.*cs-init-*')
+	[ -z "$leftover" ] || fail "left behind: $leftover"
 }
 
 trial=0

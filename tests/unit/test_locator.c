@@ -73,6 +73,9 @@ build_reorg_store(struct cs_store *s, const char *dir, struct cs_error *err)
 		return rc;
 	if ((rc = cs_store_create(s, dir, "test_locator", 0, &meta, &g, &existed, err)) != 0)
 		return rc;
+	cs_store_close(s);
+	if ((rc = cs_store_open(s, dir, "test_locator", 0, err)) != 0)
+		return rc;
 	if ((rc = cs_import_init(&im, s, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
