@@ -165,20 +165,29 @@ next_line(struct cs_reader *r, const uint8_t *p, size_t n, size_t *line_len, siz
 	return len == 0 ? PARSED_SKIP : PARSED_ITEM;
 }
 
+/* next_line, and *p moved past the line's leading white space. */
+static enum parsed
+trimmed_line(struct cs_reader *r, const uint8_t **p, size_t n, size_t *line_len, size_t *used)
+{
+	enum parsed st = next_line(r, *p, n, line_len, used);
+
+	while (st == PARSED_ITEM && *line_len > 0 && isspace(**p)) {
+		(*p)++;
+		(*line_len)--;
+	}
+	return st;
+}
+
 static enum parsed
 parse_hex(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *rec, size_t *used, char *why,
     size_t why_len)
 {
 	enum parsed st;
-	size_t len, skip = 0;
+	size_t len;
 	uint8_t *out;
 
-	if ((st = next_line(r, p, n, &len, used)) != PARSED_ITEM)
+	if ((st = trimmed_line(r, &p, n, &len, used)) != PARSED_ITEM)
 		return st;
-	while (skip < len && isspace(p[skip]))
-		skip++;
-	p += skip;
-	len -= skip;
 	if (len % 2 != 0 || len < 2 * CS_HEADER_SIZE || len > 2 * (CS_HEADER_SIZE + CS_BODY_MAX)) {
 		snprintf(why, why_len, "hex line of %zu digits is not a header or block", len);
 		return PARSED_ERROR;
@@ -462,12 +471,8 @@ parse_key_text(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record
 	enum parsed st;
 	size_t len;
 
-	if ((st = next_line(r, p, n, &len, used)) != PARSED_ITEM)
+	if ((st = trimmed_line(r, &p, n, &len, used)) != PARSED_ITEM)
 		return st;
-	while (len > 0 && isspace(*p)) {
-		p++;
-		len--;
-	}
 	if (len > 0 && p[0] == '[') {
 		json_error_t jerr;
 		size_t i;
@@ -646,12 +651,8 @@ parse_proof_hex(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_recor
 	enum parsed st;
 	size_t len;
 
-	if ((st = next_line(r, p, n, &len, used)) != PARSED_ITEM)
+	if ((st = trimmed_line(r, &p, n, &len, used)) != PARSED_ITEM)
 		return st;
-	while (len > 0 && isspace(*p)) {
-		p++;
-		len--;
-	}
 	return proof_from_hex(r, p, len, why, why_len);
 }
 
