@@ -121,6 +121,19 @@ check_genesis() {
 	assert_json .hash "$GENESIS_TESTNET3"
 }
 
+@test "cs-init --network: Bitcoin Core's names main, test and testnet" {
+	run -0 --separate-stderr cs-init -s m --network main
+	assert_err_equal "cs-init: created mainnet store 'm' (genesis $GENESIS_MAINNET)"
+	run -0 --separate-stderr cs-init -s t --network test
+	assert_err_equal "cs-init: created testnet3 store 't' (genesis $GENESIS_TESTNET3)"
+	# the store records the network's own name: the alias is the same network
+	run -0 --separate-stderr cs-init -s t --network testnet
+	assert_err_equal "cs-init: 't' is already a testnet3 store"
+	run -0 --separate-stderr cs-init -s t --network testnet3
+	run -65 --separate-stderr cs-init -s m --network testnet
+	assert_err_equal "cs-init: 'm' is a mainnet store, not testnet3"
+}
+
 @test "cs-init: unknown network: 64, no store made" {
 	run -64 --separate-stderr cs-init --network bogusnet
 	assert_err_contains 'bogusnet'
