@@ -101,7 +101,7 @@ store_exists(struct backup *b, struct cs_error *err)
 	if (stat(db, &st) != 0 && (errno == EACCES || errno == EPERM))
 		return cs_error_set(err, CS_EX_NOPERM, "cannot open store '%s': %s", b->store, strerror(errno));
 	if (stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
-		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", b->store);
+		return cs_store_missing(b->store, err);
 	return 0;
 }
 

@@ -436,6 +436,18 @@ store_dirs_check(const char *dir, const char *db, struct cs_error *err)
 }
 
 int
+cs_store_missing(const char *dir, struct cs_error *err)
+{
+	struct stat st;
+
+	/* -s /tmp, or a typo for the store's parent: cs-init there would be
+	 * the wrong advice */
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not a store (no db directory)", dir);
+	return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+}
+
+int
 cs_store_open_as(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
     enum cs_open how, struct cs_error *err)
 {
@@ -453,7 +465,7 @@ cs_store_open_as(struct cs_store *s, const char *dir, const char *command, doubl
 		st.st_mode = 0;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+		return cs_store_missing(dir, err);
 	if ((rc = store_dirs_check(dir, s->dbpath, err)) != 0)
 		return rc;
 	if (how == CS_OPEN_COPY)

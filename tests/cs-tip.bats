@@ -195,6 +195,18 @@ branchlen chainwork hash header height status"
 	[[ ! -e $CS_STORE ]]
 }
 
+@test "cs-tip: a directory that is not a store: 66, 'not a store', not 'create it'" {
+	mkdir dir
+	run -66 --separate-stderr cs-tip -s dir
+	assert_err_equal "cs-tip: 'dir' is not a store (no db directory)"
+	assert_output ''
+	run -66 --separate-stderr cs-tip -s /tmp
+	assert_err_equal "cs-tip: '/tmp' is not a store (no db directory)"
+	run -66 --separate-stderr cs-tip -s dir/nothing
+	assert_err_equal "cs-tip: store 'dir/nothing' not found (create it with cs-init)"
+	[[ ! -e dir/db && ! -e dir/lock ]]
+}
+
 @test "cs-tip -h, -V, unknown option" {
 	run -0 --separate-stderr cs-tip -h
 	assert_output --regexp '^usage: cs-tip '
