@@ -135,7 +135,8 @@ int cs_store_repair(struct cs_store *s, struct cs_error *err);
 
 /* cs-init: creates the store at dir with its genesis entry, whole or not
  * at all: it is built in a hidden temporary directory beside dir (inside
- * dir when dir is a directory without a database) and renamed into place
+ * dir when dir is a directory without a database, which must be empty
+ * but for a lock file or lost+found) and renamed into place
  * without replacing anything, everything synced; a temporary directory
  * that a killed cs-init left is removed by the next. CS_EX_CANTCREAT
  * when it cannot be made (nothing is left behind). When the store exists:
