@@ -599,6 +599,8 @@ main(int argc, char *argv[])
 	g.how.opaque = g.store.meta.opaque;
 	/* An opaque header has no fixed size: in hex it could not be told from
 	 * the body after it. */
+	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body && !g.cli.format_set)
+		g.how.format = cs_format_default_output(); /* $CS_FORMAT's hex: not printable here */
 	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body) {
 		cs_store_close(&g.store);
 		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: use --body with cbor or json", g.store.dir);
