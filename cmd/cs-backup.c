@@ -101,7 +101,7 @@ store_exists(struct backup *b, struct cs_error *err)
 	if (stat(db, &st) != 0 && (errno == EACCES || errno == EPERM))
 		return cs_error_set(err, CS_EX_NOPERM, "cannot open store '%s': %s", b->store, strerror(errno));
 	if (stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
-		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", b->store);
+		return cs_store_missing(b->store, err);
 	return 0;
 }
 
@@ -725,7 +725,10 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&b.cli, "--copy goes with DEST or --into");
 	if (b.cli.format_set && !export_mode)
 		cs_cli_usage_error(&b.cli, "-f goes with --export");
-	how.format = cs_cli_output_format(&b.cli);
+	/* $CS_FORMAT is an export's default when it names what one carries */
+	if (export_mode)
+		how.format = cs_cli_output_format_of(&b.cli, CS_FORMATS_OUTPUT & ~(1u << CS_FORMAT_RAW),
+		    cs_format_default_output());
 	if (export_mode && how.format == CS_FORMAT_RAW)
 		cs_cli_usage_error(&b.cli, "raw carries headers only: export as cbor, json, text or hex");
 	if (argc == 1 && argv[0][0] == '\0')

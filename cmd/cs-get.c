@@ -522,6 +522,7 @@ main(int argc, char *argv[])
 	uint32_t *heights = NULL, from = 0, to = 0, last = 0;
 	size_t nheights = 0;
 	bool range = false, keys = false, tx = false, proof = false;
+	unsigned printable;
 	struct cs_error err;
 	int opt, rc = 0, modes;
 
@@ -578,10 +579,14 @@ main(int argc, char *argv[])
 		if (cs_hash_from_display(argv[i], hash) != 0)
 			cs_cli_usage_error(&g.cli, "bad hash '%s': expected 64 hex digits", argv[i]);
 	}
-	g.how.format = cs_cli_output_format(&g.cli);
-	/* a proof is hex by default, as bitcoin-cli gettxoutproof prints it */
-	if (proof && !g.cli.format_set)
-		g.how.format = CS_FORMAT_HEX;
+	/* a proof is hex by default, as bitcoin-cli gettxoutproof prints it,
+	 * whatever the terminal: $CS_FORMAT only when it names a proof's format */
+	printable = CS_FORMATS_OUTPUT;
+	if (proof)
+		printable &= ~(1u << CS_FORMAT_TEXT);
+	if (g.how.with_body)
+		printable &= ~(1u << CS_FORMAT_RAW);
+	g.how.format = cs_cli_output_format_of(&g.cli, printable, proof ? CS_FORMAT_HEX : cs_format_default_output());
 	if (proof && g.how.format == CS_FORMAT_TEXT)
 		cs_cli_usage_error(&g.cli, "--proof prints hex, raw, json or cbor");
 	if (g.how.format == CS_FORMAT_RAW && g.how.with_body)
@@ -594,6 +599,8 @@ main(int argc, char *argv[])
 	g.how.opaque = g.store.meta.opaque;
 	/* An opaque header has no fixed size: in hex it could not be told from
 	 * the body after it. */
+	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body && !g.cli.format_set)
+		g.how.format = cs_format_default_output(); /* $CS_FORMAT's hex: not printable here */
 	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body) {
 		cs_store_close(&g.store);
 		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: use --body with cbor or json", g.store.dir);

@@ -25,7 +25,8 @@ static const char usage_text[] =
 enum { OPT_CHECKPOINT = 256, OPT_GENESIS, OPT_NETWORK, OPT_OPAQUE, OPT_POW_LIMIT, OPT_RULES };
 
 static const char options_text[] =
-    "  --network NET         mainnet (default), testnet3, testnet4, signet or regtest\n"
+    "  --network NET         mainnet (default), testnet3, testnet4, signet or regtest;\n"
+    "                        Core's main, test and testnet too\n"
     "  --checkpoint FILE     start at this trusted entry (- for stdin): one a cs tool\n"
     "                        printed, with height, chainwork and optionally the times\n"
     "                        of the ten before it, or a line of bitcoinj's checkpoints\n"
@@ -33,7 +34,8 @@ static const char options_text[] =
     "  --genesis HEX         a custom chain from this 80-byte genesis header\n"
     "  --pow-limit BITS      with --genesis: the proof-of-work limit (compact, hex)\n"
     "  --rules NET           with --genesis: Bitcoin Core's header rules of NET (mainnet,\n"
-    "                        testnet3, testnet4, signet, regtest) under the chain's own\n"
+    "                        testnet3, testnet4, signet, regtest, or Core's main, test,\n"
+    "                        testnet) under the chain's own\n"
     "                        limit; none (default): proof of work only\n"
     "  --opaque              an opaque chain; the genesis entry is read on stdin\n"
     "  -f, --format FORMAT   with --opaque or --checkpoint: cbor (default) or json\n";

@@ -263,7 +263,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&l.cli, "--from makes a locator: it does not go with --headers");
 	if (!headers && (has_stop || has_max))
 		cs_cli_usage_error(&l.cli, "--%s goes with --headers", has_stop ? "stop" : "max");
-	l.how.format = cs_cli_output_format(&l.cli);
+	l.how.format = cs_cli_output_format_of(&l.cli, headers ? CS_FORMATS_OUTPUT : CS_FORMATS_OUTPUT & ~(1u << CS_FORMAT_RAW),
+	    cs_format_default_output());
 	if (!headers && l.how.format == CS_FORMAT_RAW)
 		cs_cli_usage_error(&l.cli, "a locator is printed as cbor, json, text or hex");
 	cs_out_init(&l.out, 1);

@@ -23,7 +23,7 @@ _comp_cmd_cs_init()
             return
             ;;
         --network | --rules)
-            COMPREPLY=($(compgen -W 'mainnet testnet3 testnet4 signet regtest' \
+            COMPREPLY=($(compgen -W 'mainnet testnet3 testnet4 signet regtest main test testnet' \
                 -- "$cur"))
             [[ $prev == --rules ]] && COMPREPLY+=($(compgen -W 'none' -- "$cur"))
             return

@@ -260,9 +260,32 @@ cs_cli_getopt(struct cs_cli *cli, int argc, char *const argv[], const char *shor
 }
 
 enum cs_format
+cs_cli_output_format_of(const struct cs_cli *cli, unsigned printable, enum cs_format fallback)
+{
+	static bool warned;
+	const char *env = getenv("CS_FORMAT");
+	enum cs_format format;
+
+	if (cli->format_set)
+		return cli->format;
+	if (env == NULL || env[0] == '\0')
+		return fallback;
+	/* A default set once in a profile must not break every cron line: a
+	 * name no command prints is a mistake worth a word, as CS_WAIT's is;
+	 * one this command cannot print is simply not its default. */
+	if (cs_format_parse(env, CS_FORMATS_PRINTED, &format) != 0) {
+		if (!warned)
+			cs_warn(cli, "ignoring CS_FORMAT '%s': not an output format", env);
+		warned = true;
+		return fallback;
+	}
+	return printable & (1u << format) ? format : fallback;
+}
+
+enum cs_format
 cs_cli_output_format(const struct cs_cli *cli)
 {
-	return cli->format_set ? cli->format : cs_format_default_output();
+	return cs_cli_output_format_of(cli, cli->formats, cs_format_default_output());
 }
 
 int

@@ -51,8 +51,13 @@ int cs_cli_getopt(struct cs_cli *cli, int argc, char *const argv[], const char *
     const struct option *longopts);
 /* Prints the usage and exits 64 ("cs-put: message" first when given). */
 void cs_cli_usage_error(const struct cs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-/* The output format: -f, else text on a terminal, else CBOR. */
+/* The output format: -f, else $CS_FORMAT when the command accepts it,
+ * else text on a terminal, else CBOR. */
 enum cs_format cs_cli_output_format(const struct cs_cli *cli);
+/* The same for a command whose options narrow what it can print: -f, else
+ * $CS_FORMAT when it names one of printable, else fallback. A CS_FORMAT
+ * that names no output format is ignored, with a warning (once). */
+enum cs_format cs_cli_output_format_of(const struct cs_cli *cli, unsigned printable, enum cs_format fallback);
 
 int cs_parse_u32(const char *text, uint32_t *out);
 int cs_parse_u64(const char *text, uint64_t *out);

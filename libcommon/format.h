@@ -20,6 +20,8 @@ enum cs_format {
 #define CS_FORMATS_OUTPUT                                                                                    \
 	(1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON | 1u << CS_FORMAT_TEXT | 1u << CS_FORMAT_HEX |           \
 	    1u << CS_FORMAT_RAW)
+/* Every format some command prints: what CS_FORMAT may name. */
+#define CS_FORMATS_PRINTED (CS_FORMATS_OUTPUT | 1u << CS_FORMAT_PROMETHEUS)
 #define CS_FORMATS_INPUT                                                                                     \
 	(1u << CS_FORMAT_CBOR | 1u << CS_FORMAT_JSON | 1u << CS_FORMAT_HEX | 1u << CS_FORMAT_RAW |            \
 	    1u << CS_FORMAT_BLK)

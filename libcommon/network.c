@@ -50,9 +50,28 @@ static const struct cs_network *const networks[] = {
 	&mainnet, &testnet3, &testnet4, &signet, &regtest, NULL,
 };
 
+/* Core's chain names (-chain=main, -chain=test) and its -testnet flag:
+ * what an operator used to bitcoind types. */
+static const char *const aliases[][2] = {
+	{ "main", "mainnet" },
+	{ "test", "testnet3" },
+	{ "testnet", "testnet3" },
+};
+
+const char *
+cs_network_canonical_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (strcmp(aliases[i][0], name) == 0)
+			return aliases[i][1];
+	}
+	return name;
+}
+
 const struct cs_network *
 cs_network_find(const char *name)
 {
+	name = cs_network_canonical_name(name);
 	for (size_t i = 0; networks[i] != NULL; i++) {
 		if (strcmp(networks[i]->name, name) == 0)
 			return networks[i];

@@ -17,8 +17,11 @@ struct cs_network {
 	uint8_t magic[4];          /* pchMessageStart, blk*.dat framing */
 };
 
-/* NULL when name is not a built-in network. */
+/* NULL when name is not a built-in network. Bitcoin Core's names are
+ * taken too: "main" for mainnet, "test" and "testnet" for testnet3. */
 const struct cs_network *cs_network_find(const char *name);
+/* The built-in network's own name for name, an alias or not. */
+const char *cs_network_canonical_name(const char *name);
 /* The built-in networks, NULL-terminated (for usage and completion). */
 const struct cs_network *const *cs_network_all(void);
 

@@ -1,5 +1,6 @@
 #include "rules.h"
 
+#include "network.h"
 #include "pow.h"
 
 #include <stdio.h>
@@ -32,6 +33,7 @@ int
 cs_rules_find(const char *name, struct cs_rules *r)
 {
 	memset(r, 0, sizeof(*r));
+	name = cs_network_canonical_name(name);
 	if (strcmp(name, "none") == 0) {
 		snprintf(r->name, sizeof(r->name), "none");
 		return 0;

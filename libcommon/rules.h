@@ -50,7 +50,8 @@ struct cs_rules {
 };
 
 /* Fills r with the built-in network name's rules (its own limit), or, for
- * "none", no rules; -1 for an unknown name. */
+ * "none", no rules; -1 for an unknown name. name may be one of Core's
+ * aliases (cs_network_find); r->name is the network's own. */
 int cs_rules_find(const char *name, struct cs_rules *r);
 /* The same rules under another proof-of-work limit (a custom chain). */
 void cs_rules_set_limit(struct cs_rules *r, const struct cs_u256 *pow_limit);

@@ -5,6 +5,7 @@
 #include "header.h"
 #include "hex.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -436,6 +437,18 @@ store_dirs_check(const char *dir, const char *db, struct cs_error *err)
 }
 
 int
+cs_store_missing(const char *dir, struct cs_error *err)
+{
+	struct stat st;
+
+	/* -s /tmp, or a typo for the store's parent: cs-init there would be
+	 * the wrong advice */
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not a store (no db directory)", dir);
+	return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+}
+
+int
 cs_store_open_as(struct cs_store *s, const char *dir, const char *command, double wait_seconds, bool verify,
     enum cs_open how, struct cs_error *err)
 {
@@ -453,7 +466,7 @@ cs_store_open_as(struct cs_store *s, const char *dir, const char *command, doubl
 		st.st_mode = 0;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return cs_error_set(err, CS_EX_NOINPUT, "store '%s' not found (create it with cs-init)", dir);
+		return cs_store_missing(dir, err);
 	if ((rc = store_dirs_check(dir, s->dbpath, err)) != 0)
 		return rc;
 	if (how == CS_OPEN_COPY)
@@ -778,6 +791,30 @@ create_inside(const char *dir, const char *command, const struct cs_store_meta *
 	return rc == 0 ? cs_backup_sync_dir(dir, err) : rc;
 }
 
+/* Whether dir holds only what a store may start from: nothing, a lock
+ * file, a file system's lost+found (a mount point), another cs-init's
+ * hidden directory. Anything else is someone's data, and a store put
+ * among it would be a mistaken -s (cs-init -s ~). */
+static int
+check_empty(const char *dir, struct cs_error *err)
+{
+	struct dirent *d;
+	DIR *dp;
+	int rc = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(errno));
+	while (rc == 0 && (d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 || strcmp(d->d_name, "lock") == 0 ||
+		    strcmp(d->d_name, "lost+found") == 0 || strncmp(d->d_name, INSIDE_PREFIX, strlen(INSIDE_PREFIX)) == 0)
+			continue;
+		rc = cs_error_set(err, CS_EX_CANTCREAT,
+		    "cannot create store '%s': a directory that is not empty and not a store", dir);
+	}
+	closedir(dp);
+	return rc;
+}
+
 int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
@@ -807,7 +844,8 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 			    ? create_beside(dir, command, meta, genesis, err)
 			    : cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(saved));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = create_inside(dir, command, meta, genesis, err);
+			if ((rc = check_empty(dir, err)) == 0)
+				rc = create_inside(dir, command, meta, genesis, err);
 		} else {
 			rc = cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir, strerror(ENOTDIR));
 		}

@@ -97,6 +97,10 @@ struct cs_store {
 /* The store directory from -s, else $CS_STORE, else ./chainstore. */
 const char *cs_store_path(const char *option);
 
+/* CS_EX_NOINPUT for dir, which holds no db directory: "not found (create it
+ * with cs-init)" when nothing is there, "not a store" when a directory is. */
+int cs_store_missing(const char *dir, struct cs_error *err);
+
 /* Opens an existing store and leaves it held. CS_EX_NOINPUT when there is
  * no store at dir, CS_EX_TEMPFAIL when busy, CS_EX_IOERR when corrupt. */
 int cs_store_open(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
@@ -131,7 +135,8 @@ int cs_store_repair(struct cs_store *s, struct cs_error *err);
 
 /* cs-init: creates the store at dir with its genesis entry, whole or not
  * at all: it is built in a hidden temporary directory beside dir (inside
- * dir when dir is a directory without a database) and renamed into place
+ * dir when dir is a directory without a database, which must be empty
+ * but for a lock file or lost+found) and renamed into place
  * without replacing anything, everything synced; a temporary directory
  * that a killed cs-init left is removed by the next. CS_EX_CANTCREAT
  * when it cannot be made (nothing is left behind). When the store exists:

@@ -209,6 +209,9 @@ replay() {
 @test "cs-backup: a missing store is 66, for every mode; nothing created" {
 	run -66 --separate-stderr cs-backup backup
 	assert_err_equal "cs-backup: store '$CS_STORE' not found (create it with cs-init)"
+	mkdir notastore
+	run -66 --separate-stderr cs-backup -s notastore backup
+	assert_err_equal "cs-backup: 'notastore' is not a store (no db directory)"
 	[[ ! -e backup ]]
 	run -66 cs-backup --into backups
 	[[ ! -e backups ]]

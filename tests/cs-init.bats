@@ -121,6 +121,19 @@ check_genesis() {
 	assert_json .hash "$GENESIS_TESTNET3"
 }
 
+@test "cs-init --network: Bitcoin Core's names main, test and testnet" {
+	run -0 --separate-stderr cs-init -s m --network main
+	assert_err_equal "cs-init: created mainnet store 'm' (genesis $GENESIS_MAINNET)"
+	run -0 --separate-stderr cs-init -s t --network test
+	assert_err_equal "cs-init: created testnet3 store 't' (genesis $GENESIS_TESTNET3)"
+	# the store records the network's own name: the alias is the same network
+	run -0 --separate-stderr cs-init -s t --network testnet
+	assert_err_equal "cs-init: 't' is already a testnet3 store"
+	run -0 --separate-stderr cs-init -s t --network testnet3
+	run -65 --separate-stderr cs-init -s m --network testnet
+	assert_err_equal "cs-init: 'm' is a mainnet store, not testnet3"
+}
+
 @test "cs-init: unknown network: 64, no store made" {
 	run -64 --separate-stderr cs-init --network bogusnet
 	assert_err_contains 'bogusnet'
@@ -188,6 +201,34 @@ no_temporary_left() {
 	assert_err_equal "cs-init: created regtest store '$CS_STORE' (genesis $GENESIS_REGTEST)"
 	[[ -d $CS_STORE/db && -e $CS_STORE/lock ]]
 	run -0 cs-check
+	no_temporary_left
+}
+
+@test "cs-init: into a directory that holds other things: 73, left as it was" {
+	mkdir "$CS_STORE"
+	echo keep >"$CS_STORE/notes.txt"
+	run -73 --separate-stderr cs-init
+	assert_err_equal "cs-init: cannot create store '$CS_STORE': a directory that is not empty and not a store"
+	assert_output ''
+	run -0 ls -A "$CS_STORE"
+	assert_output notes.txt
+	no_temporary_left
+	# a hidden file is something too
+	rm "$CS_STORE/notes.txt"
+	touch "$CS_STORE/.profile"
+	run -73 --separate-stderr cs-init -q
+	assert_err_equal "cs-init: cannot create store '$CS_STORE': a directory that is not empty and not a store"
+}
+
+@test "cs-init: a directory holding only a lock file or lost+found (a mount point) is taken" {
+	mkdir -p "$CS_STORE/lost+found"
+	touch "$CS_STORE/lock"
+	run -0 --separate-stderr cs-init --network regtest
+	assert_err_equal "cs-init: created regtest store '$CS_STORE' (genesis $GENESIS_REGTEST)"
+	[[ -d $CS_STORE/db && -d $CS_STORE/lost+found ]]
+	# a store already: the same network is a no-op, as ever
+	run -0 --separate-stderr cs-init --network regtest
+	assert_err_equal "cs-init: '$CS_STORE' is already a regtest store"
 	no_temporary_left
 }
 

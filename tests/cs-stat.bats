@@ -223,3 +223,14 @@ re'
 	run -74 --separate-stderr bash -c 'cs-stat -f prometheus >/dev/full'
 	assert_err_contains 'cs-stat: cannot write standard output'
 }
+
+@test "cs-stat: \$CS_FORMAT json is its default; hex, which it cannot print, falls back silently" {
+	run -0 cs-init -q
+	CS_FORMAT=json run -0 --separate-stderr cs-stat
+	assert_err_empty
+	assert_json .entries 1
+	CS_FORMAT=hex cs-stat 2>err >hex.cbor
+	[[ ! -s err ]]
+	run -0 --separate-stderr cbor2json hex.cbor
+	assert_json .entries 1
+}

@@ -87,6 +87,37 @@ hold_lock() {
 	assert_output --regexp "^ *10236 +$HASH_10236 +main +27fd27fd27fd\$"
 }
 
+@test "cs-tip: \$CS_FORMAT is the default format; -f wins; unset, CBOR on a pipe" {
+	run -0 cs-init -q
+	CS_FORMAT=json run -0 --separate-stderr cs-tip
+	assert_err_empty
+	assert_json .hash "$GENESIS_MAINNET"
+	CS_FORMAT=json run -0 --separate-stderr cs-tip -f text
+	assert_output --regexp "^ *0 +$GENESIS_MAINNET +main +100010001\$"
+	CS_FORMAT=hex run -0 --separate-stderr cs-tip
+	assert_output "$(header_hex "$MAINNET" 0)"
+	cs-tip >unset.cbor
+	cs-tip -f cbor >cbor.cbor
+	CS_FORMAT= cs-tip >empty.cbor
+	cmp unset.cbor cbor.cbor
+	cmp empty.cbor cbor.cbor
+}
+
+@test "cs-tip: a \$CS_FORMAT that names no output format is ignored with a warning" {
+	run -0 cs-init -q
+	CS_FORMAT=yaml run -0 --separate-stderr cs-tip -f json
+	assert_err_empty
+	CS_FORMAT=yaml cs-tip 2>err >out.cbor
+	cs-tip -f cbor >cbor.cbor
+	cmp out.cbor cbor.cbor
+	[[ $(cat err) == "cs-tip: ignoring CS_FORMAT 'yaml': not an output format" ]]
+	# blk is an input format only
+	CS_FORMAT=blk run -0 --separate-stderr cs-tip -f text
+	assert_err_empty
+	CS_FORMAT=blk cs-tip 2>err >/dev/null
+	[[ $(cat err) == "cs-tip: ignoring CS_FORMAT 'blk': not an output format" ]]
+}
+
 @test "cs-tip: a fresh store's tip is its genesis" {
 	run -0 cs-init -q --network testnet3
 	run -0 cs-tip -f json
@@ -162,6 +193,18 @@ branchlen chainwork hash header height status"
 	assert_output ''
 	assert_err_contains "$CS_STORE"
 	[[ ! -e $CS_STORE ]]
+}
+
+@test "cs-tip: a directory that is not a store: 66, 'not a store', not 'create it'" {
+	mkdir dir
+	run -66 --separate-stderr cs-tip -s dir
+	assert_err_equal "cs-tip: 'dir' is not a store (no db directory)"
+	assert_output ''
+	run -66 --separate-stderr cs-tip -s /tmp
+	assert_err_equal "cs-tip: '/tmp' is not a store (no db directory)"
+	run -66 --separate-stderr cs-tip -s dir/nothing
+	assert_err_equal "cs-tip: store 'dir/nothing' not found (create it with cs-init)"
+	[[ ! -e dir/db && ! -e dir/lock ]]
 }
 
 @test "cs-tip -h, -V, unknown option" {

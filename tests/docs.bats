@@ -63,3 +63,13 @@ commands() {
 		grep -q "$c" "$REPO/completions/_cs" || fail "$c missing from completions/_cs"
 	done
 }
+
+@test "make install puts _cs where zsh looks: \$PREFIX/share/zsh/site-functions, in Debian's fpath" {
+	run -0 make -s -C "$REPO" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr/local
+	[[ -f $BATS_TEST_TMPDIR/root/usr/local/share/zsh/site-functions/_cs ]]
+	[[ -f $BATS_TEST_TMPDIR/root/usr/local/share/bash-completion/completions/cs-init ]]
+	run -0 zsh -fc 'print -l $fpath'
+	assert_line /usr/local/share/zsh/site-functions
+	run -0 make -s -C "$REPO" uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr/local
+	[[ ! -e $BATS_TEST_TMPDIR/root/usr/local/share/zsh/site-functions/_cs ]]
+}

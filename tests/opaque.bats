@@ -640,6 +640,11 @@ $(h 9)"
 	run -64 --separate-stderr cs-get -s "$d/a" -f hex --body "$(jq -r .hash <<<"$one")"
 	assert_output ''
 	assert_err_contains "is an opaque store: use --body with cbor or json"
+	# a $CS_FORMAT of hex is a preference: here the default (CBOR) instead
+	CS_FORMAT=hex cs-get -s "$d/a" --body "$(jq -r .hash <<<"$one")" >env.cbor 2>env.err
+	cs-get -s "$d/a" -f cbor --body "$(jq -r .hash <<<"$one")" >cbor.cbor
+	cmp env.cbor cbor.cbor
+	[[ ! -s env.err ]]
 	# an entry without a body
 	run -1 --separate-stderr cs-get -s "$d/a" -f json --body "$(jq -r .hash <<<"$two")"
 	assert_err_equal "cs-get: '$(jq -r .hash <<<"$two")': no body"

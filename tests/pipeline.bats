@@ -167,3 +167,13 @@ $REORG_HASH_4 fork 2"
 	assert_json .hash "$HASH_10236"
 	wait "$reader"
 }
+
+@test "make demo ends by saying how to put the tools on PATH, and that line works" {
+	DEMO_STORE=$BATS_TEST_TMPDIR/demo.cs run -0 sh "$REPO/tests/tools/demo.sh"
+	assert_equal "${lines[-3]}" "The tools are in $REPO/bin. To run them by name, as README.md's pipelines do:"
+	assert_equal "${lines[-2]}" "    export PATH=\"$REPO/bin:\$PATH\"    # in this shell"
+	assert_equal "${lines[-1]}" "    make install PREFIX=~/.local    # for good, with man pages and completions (~/.local/bin on PATH)"
+	run -0 env -i PATH=/usr/bin:/bin sh -c "${lines[-2]%%#*}"'
+		command -v cs-tip'
+	assert_output "$REPO/bin/cs-tip"
+}

@@ -64,6 +64,16 @@ hand_proof() {
 	[[ ${output: -2} == 07 ]] # both leaves matched: bits 111
 }
 
+@test "cs-get --proof: \$CS_FORMAT when it names a proof's format, else hex" {
+	CS_FORMAT=text run -0 --separate-stderr cs-get -s "$F/full" --proof $PAY
+	assert_err_empty
+	assert_output "$(hand_proof)"
+	CS_FORMAT=json run -0 --separate-stderr cs-get -s "$F/full" --proof $PAY
+	assert_json .block_height 170
+	CS_FORMAT=json run -0 --separate-stderr cs-get -s "$F/full" --proof -f hex $PAY
+	assert_output "$(hand_proof)"
+}
+
 @test "cs-get --proof -f json is Electrum's get_merkle, with the txid and block; cbor is the same map" {
 	run -0 --separate-stderr cs-get -s "$F/full" --proof -f json $PAY
 	assert_output "{\"txid\":\"$PAY\",\"block\":\"$HASH_170\",\"block_height\":170,\"merkle\":[\"$CB170\"],\"pos\":1}"

@@ -159,6 +159,21 @@ export_sum() {
 	assert_err_contains "unknown rules 'moonnet'"
 }
 
+@test "--rules takes Core's names too: main, test, testnet" {
+	genesis=$REGTEST_GENESIS_HEX
+	run -0 cs-init -q -s main --genesis "$genesis" --rules main
+	run -0 --separate-stderr cs-stat -s main -f json
+	assert_json .rules mainnet
+	run -0 cs-init -q -s test --genesis "$genesis" --rules testnet
+	run -0 --separate-stderr cs-stat -s test -f json
+	assert_json .rules testnet3
+	run -0 --separate-stderr cs-init -s test --genesis "$genesis" --rules test
+	assert_err_equal "cs-init: 'test' is already a custom store"
+	has_genchain || skip "cs-genchain not built"
+	run -0 cs-genchain --rules main --print-genesis
+	assert_output "$(cs-genchain --rules mainnet --print-genesis)"
+}
+
 @test "real chains import whole under their rules: mainnet 0..10236, testnet3 0..35141, signet 0..2015, the btcd reorg" {
 	cs-init -q -s main --network mainnet
 	run -0 cs-put -q -s main -f raw "$MAINNET"

@@ -58,6 +58,8 @@ common_setup() {
 	export CS_STORE
 	# a test never waits long for a store held by a stray process
 	export CS_WAIT=10
+	# a tester's own default format would change what every test reads
+	unset CS_FORMAT
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 

@@ -233,8 +233,12 @@ trial_init() {
 	cs-tip -s "$store" >/dev/null 2>"$work/err"
 	case $? in
 	0) check_store "$store" || return; info="a whole store after the kill" ;;
-	66) grep -q "store '$store' not found (create it with cs-init)" "$work/err" ||
-		{ fail "cs-tip: $(cat "$work/err")"; return; }
+	66) if [ -d "$store" ]; then
+		want="'$store' is not a store (no db directory)"
+	else
+		want="store '$store' not found (create it with cs-init)"
+	fi
+	grep -qF "$want" "$work/err" || { fail "cs-tip: $(cat "$work/err")"; return; }
 		info="no store after the kill" ;;
 	*) fail "cs-tip: $(cat "$work/err")"; return ;;
 	esac

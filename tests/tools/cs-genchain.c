@@ -535,7 +535,7 @@ main(int argc, char *argv[])
 		bool negative, overflow;
 
 		if (cs_rules_find(rules_name, &opt.rules) != 0 || !opt.rules.enabled)
-			return usage_error("--rules: '%s': not mainnet, testnet3, testnet4, signet or regtest", rules_name);
+			return usage_error("--rules: '%s': not mainnet (main), testnet3 (test, testnet), testnet4, signet or regtest", rules_name);
 		if (parse_bits(limit_text, &limit_bits) != 0)
 			return usage_error("--pow-limit: '%s': not hex compact bits", limit_text);
 		cs_compact_decode(limit_bits, &limit, &negative, &overflow);

@@ -15,6 +15,8 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 PATH="$root/bin:$PATH"
+# the output shown is each command's own default (cs(7) ENVIRONMENT)
+unset CS_FORMAT
 store=${DEMO_STORE:-demo.cs}
 data=tests/data
 
@@ -86,3 +88,9 @@ cs-tip -s "$cp" -f text
 cs-check -s "$cp" -v
 echo "expected: tip 830592 00000000000000000000506183a8b30fa3224b85e82a70416e1d594bdb632fdb," \
     "chainwork 6a70fe70f2873330c7529db0 (tests/data/README.md)"
+
+# The demo found the tools in ./bin; the README's pipelines name them bare.
+echo
+echo "The tools are in $root/bin. To run them by name, as README.md's pipelines do:"
+echo "    export PATH=\"$root/bin:\$PATH\"    # in this shell"
+echo "    make install PREFIX=~/.local    # for good, with man pages and completions (~/.local/bin on PATH)"
