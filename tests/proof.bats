@@ -303,3 +303,33 @@ assert d(t0 + d(lo + hi)) == root' "$lo" "$hi" "$t0" "$root"
 	run -64 --separate-stderr cs-verify -s opaque </dev/null
 	assert_err_contains "is an opaque store: proofs are checked against Bitcoin headers"
 }
+
+@test "a checkpoint store: a proof of a block above the checkpoint holds, in both forms; one below it is not in the store" {
+	has_genchain || skip "cs-genchain not built"
+	local t2016 out hdr pay cb hash
+	cs-init -q -s reg --network regtest
+	cs-genchain -n 2016 --spacing 60 -f raw | cs-put -q -s reg -f raw
+	cs-get -s reg -n 2016 -f json | cs-init -q -s cp --network regtest -f json --checkpoint -
+	t2016=$("$PY" -c 'import sys; print(int.from_bytes(bytes.fromhex(sys.argv[1])[68:72], "little"))' \
+		"$(cs-get -s reg -n 2016 -f hex)")
+	# block 2017 of two transactions, mined here by python: its header
+	# commits to sha256d(coinbase txid || payment txid)
+	out=$("$PY" -c 'import hashlib, struct, sys
+d = lambda b: hashlib.sha256(hashlib.sha256(b).digest()).digest()
+prev, t = bytes.fromhex(sys.argv[1])[::-1], int(sys.argv[2]) + 600
+a, b = d(b"coinbase"), d(b"payment")
+for nonce in range(1 << 20):
+    h = struct.pack("<i", 0x20000000) + prev + d(a + b) + struct.pack("<III", t, 0x207fffff, nonce)
+    if int.from_bytes(d(h), "little") < 0x7fffff << 232:
+        print(h.hex(), b[::-1].hex(), a[::-1].hex(), d(h)[::-1].hex())
+        break' "$(cs-tip -s reg -f json | jq -r .hash)" "$t2016")
+	read -r hdr pay cb hash <<<"$out"
+	echo "$hdr" | cs-put -q -s cp -f hex
+	run -0 --separate-stderr cs-verify -s cp -f json <<<"{\"txid\":\"$pay\",\"block_height\":2017,\"pos\":1,\"merkle\":[\"$cb\"]}"
+	assert_output "{\"txid\":\"$pay\",\"block\":\"$hash\",\"height\":2017,\"pos\":1,\"status\":\"main\",\"confirmations\":1}"
+	run -0 --separate-stderr cs-verify -s cp -f json <<<"${hdr}02000000"02"$(reverse_hex "$cb")$(reverse_hex "$pay")"0105
+	assert_json .height 2017
+	# block 5 lies below the checkpoint
+	run -1 --separate-stderr cs-verify -s cp -f json <<<"{\"txid\":\"$pay\",\"block_height\":5,\"pos\":0,\"merkle\":[]}"
+	assert_err_equal "cs-verify: item 1: no block at height 5 in the store"
+}
