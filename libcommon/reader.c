@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
+#include "network.h"
 #include "proof.h"
 #include "sha256.h"
 
@@ -396,6 +397,32 @@ parse_cbor(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 typedef enum parsed (*parser_fn)(struct cs_reader *, const uint8_t *, size_t, struct cs_record *, size_t *,
     char *, size_t);
 
+/* The -f that CBOR input failing at its first item was most likely meant
+ * for (a forgotten -f), from its first bytes, or NULL. */
+static const char *
+format_hint(const uint8_t *p, size_t n)
+{
+	const struct cs_network *const *net;
+	size_t i;
+
+	for (net = cs_network_all(); n >= 4 && *net != NULL; net++) {
+		if (memcmp(p, (*net)->magic, 4) == 0)
+			return "blk*.dat blocks: use -f blk";
+	}
+	if (n > 0 && p[0] == '{')
+		return "JSON lines: use -f json";
+	/* a header in hex is 160 digits */
+	for (i = 0; i < n && i < 160 && isxdigit(p[i]); i++)
+		;
+	if (i == 160)
+		return "hex lines: use -f hex";
+	/* a header's version, little-endian: 1 to 4, or BIP9's top bits 001
+	 * (its first byte then reads as a lone CBOR integer) */
+	if (n >= 80 && p[0] < 0x18 && (p[3] == 0x00 || (p[3] & 0xe0) == 0x20))
+		return "raw 80-byte headers: use -f raw";
+	return NULL;
+}
+
 /* The loop every format shares: parse what is buffered, read more when the
  * item continues, and number items and bytes for messages. */
 static enum cs_read
@@ -404,6 +431,7 @@ next_item(struct cs_reader *r, parser_fn parse, struct cs_record *rec, bool bloc
 	for (;;) {
 		size_t used = 0, avail = cs_input_avail(&r->in);
 		uint64_t offset = cs_input_offset(&r->in);
+		const char *hint;
 		char why[256];
 		enum parsed st = PARSED_NEED_MORE;
 
@@ -425,6 +453,9 @@ next_item(struct cs_reader *r, parser_fn parse, struct cs_record *rec, bool bloc
 		case PARSED_ERROR:
 			cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s", (unsigned long long)r->items + 1,
 			    (unsigned long long)offset, why);
+			if (parse == parse_cbor && r->items == 0 && offset == 0 &&
+			    (hint = format_hint(cs_input_data(&r->in), avail)) != NULL)
+				cs_error_set(err, CS_EX_DATAERR, "item 1 at byte 0: %s (this looks like %s)", why, hint);
 			return CS_READ_ERROR;
 		case PARSED_NEED_MORE:
 			break;

@@ -810,3 +810,25 @@ for i in range(300000):
 	((hit > 0)) || fail "no limit made cs-put run out of memory"
 	run -0 cs-check -s full
 }
+
+# first_err_is LINE: the first line cs-put printed on stderr.
+first_err_is() {
+	[[ ${stderr_lines[0]} == "$1" ]] || fail "first stderr line: ${stderr_lines[0]}"
+}
+
+@test "cs-put without -f: input in another format is named, with the -f to use (65)" {
+	cs-init -q
+	run -65 --separate-stderr cs-put <"$MAINNET"
+	first_err_is "cs-put: item 1 at byte 0: an integer is not an entry (this looks like raw 80-byte headers: use -f raw)"
+	headers "$MAINNET" 0 3 | xxd -p -c 80 >h.hex
+	run -65 --separate-stderr cs-put h.hex
+	first_err_is "cs-put: 'h.hex': item 1 at byte 0: unexpected negative integer (this looks like hex lines: use -f hex)"
+	cs-get --range 0..0 -f json >e.json
+	run -65 --separate-stderr cs-put <e.json
+	first_err_is "cs-put: item 1 at byte 0: text string declares 2479338743163664930 bytes, more than any entry holds (this looks like JSON lines: use -f json)"
+	run -65 --separate-stderr cs-put <"$BTCD_BLOCKS"
+	first_err_is "cs-put: item 1 at byte 0: unexpected float (this looks like blk*.dat blocks: use -f blk)"
+	# with the -f named, each goes in
+	run -0 cs-put -q -f raw <"$MAINNET"
+	run -0 cs-put -q -f blk <"$BTCD_BLOCKS"
+}
