@@ -355,20 +355,16 @@ find_holder(struct get *g, const uint8_t txid[32], uint8_t block[32], uint32_t *
 	if (rc == 0 && h.n == 0)
 		rc = CS_EX_NOTFOUND;
 	for (size_t i = 0; rc == 0 && i < h.n; i++) {
-		uint8_t main_hash[32];
 		struct cs_entry e;
 		char *owned;
 
-		if ((rc = cs_store_read_entry(&g->store, h.v[i].block, &e, &owned, err)) != 0)
+		if ((rc = cs_store_get_entry(&g->store, h.v[i].block, &e, &owned, err)) != 0)
 			break;
-		rc = cs_store_get_main(&g->store, e.height, main_hash, err);
 		cs_store_free(owned);
-		if (rc == 0 && memcmp(main_hash, h.v[i].block, 32) == 0) {
+		if (e.main) {
 			chosen = i;
 			break;
 		}
-		if (rc == CS_EX_NOTFOUND)
-			rc = 0;
 	}
 	if (rc == 0) {
 		memcpy(block, h.v[chosen].block, 32);
@@ -423,7 +419,7 @@ struct wanted {
 	uint8_t txid[32];
 	uint8_t block[32];
 	uint32_t pos;
-	bool found, done;
+	bool done;
 };
 
 /* Proofs of txids: in json and cbor one branch a txid, in hex and raw one
