@@ -15,14 +15,12 @@
 #ifndef CS_BLOCK_H
 #define CS_BLOCK_H
 
+#include "entry.h" /* CS_BODY_MAX */
 #include "error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* A body is at most this many bytes (SPEC.md section 5). */
-#define CS_BODY_MAX 4000000
 
 /* One transaction of a parsed body. */
 struct cs_tx_ref {

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#define CS_BODY_MAX 4000000          /* SPEC §5 */
-#define CS_OPAQUE_HEADER_MAX 65536   /* SPEC §1 opaque chains */
+/* The limits of cs(7) "Bad input": a body is at most CS_BODY_MAX bytes, an
+ * opaque header at most CS_OPAQUE_HEADER_MAX. Defined here only. */
+#define CS_BODY_MAX 4000000
+#define CS_OPAQUE_HEADER_MAX 65536
 #define CS_TIMES_MAX 10              /* a checkpoint's times (cs-init --checkpoint) */
 
 /* Entry flags, kept in the stored value. */

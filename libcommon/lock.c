@@ -222,6 +222,7 @@ void
 cs_lock_init(struct cs_lock *lock, const char *command)
 {
 	memset(lock, 0, sizeof(*lock));
+	lock->initialized = true;
 	lock->fd = -1;
 	lock->want_fd = -1;
 	lock->command = command;
@@ -328,6 +329,8 @@ cs_lock_release(struct cs_lock *lock)
 void
 cs_lock_close(struct cs_lock *lock)
 {
+	if (!lock->initialized)
+		return;
 	cs_lock_release(lock);
 	if (lock->fd >= 0)
 		close(lock->fd);

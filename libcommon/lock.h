@@ -18,7 +18,10 @@
 
 #include <stdbool.h>
 
+/* A zeroed struct cs_lock is a closed lock: releasing and closing it do
+ * nothing (its fds are only trusted once cs_lock_init has run). */
 struct cs_lock {
+	bool initialized; /* set by cs_lock_init */
 	int fd;
 	int want_fd; /* DIR/want: waiters hold it shared while they wait */
 	bool held;

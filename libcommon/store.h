@@ -73,6 +73,9 @@ struct cs_store_meta {
 
 struct cs_main_cursor;
 
+/* A zeroed struct cs_store (a static one, or one a command failed before
+ * opening) is a valid closed store: cs_store_release and cs_store_close on
+ * it do nothing, as they do on a store already closed. */
 struct cs_store {
 	char dir[4096];
 	char dbpath[4096];
