@@ -1,6 +1,8 @@
 #include "locator.h"
 
 #include "exit.h"
+#include "hex.h"
+#include "reader.h"
 
 #include <string.h>
 
@@ -60,6 +62,15 @@ ancestor(struct cs_store *s, struct cs_entry *e, char **owned, uint32_t height, 
 	return 0;
 }
 
+static int
+not_found(const uint8_t hash[32], struct cs_error *err)
+{
+	char hex[CS_HASH_HEX];
+
+	cs_hash_to_display(hash, hex);
+	return cs_error_set(err, CS_EX_NOTFOUND, "'%s': not found", hex);
+}
+
 int
 cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[32], size_t *count,
     struct cs_error *err)
@@ -72,6 +83,8 @@ cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[32],
 
 	*count = 0;
 	rc = from == NULL ? cs_store_get_tip_entry(s, &e, &owned, err) : cs_store_get_entry(s, from, &e, &owned, err);
+	if (rc == CS_EX_NOTFOUND && from != NULL)
+		return not_found(from, err);
 	if (rc != 0)
 		return rc;
 	n = cs_locator_heights_from(e.height, s->meta.base_height, heights, CS_LOCATOR_MAX);
@@ -136,4 +149,133 @@ cs_locator_fork_point(struct cs_store *s, const uint8_t (*hashes)[32], size_t co
 	}
 	cs_store_free(tip_owned);
 	return rc;
+}
+
+void
+cs_locator_write(struct cs_out *out, enum cs_format format, const uint8_t (*hashes)[32], size_t count)
+{
+	char hex[CS_HASH_HEX];
+
+	switch (format) {
+	case CS_FORMAT_CBOR: {
+		size_t room = 9 + count * 34;
+		uint8_t *start = cs_out_reserve(out, room);
+		struct cs_cbor_cursor c = { start, start + room, false };
+
+		if (start == NULL)
+			break;
+		cs_cbor_put_array(&c, count);
+		for (size_t i = 0; i < count; i++)
+			cs_cbor_put_bytes(&c, hashes[i], 32);
+		cs_out_commit(out, (size_t)(c.p - start));
+		break;
+	}
+	case CS_FORMAT_JSON:
+		cs_out_write(out, "[", 1);
+		for (size_t i = 0; i < count; i++) {
+			cs_hash_to_display(hashes[i], hex);
+			cs_out_printf(out, "%s\"%s\"", i > 0 ? "," : "", hex);
+		}
+		cs_out_write(out, "]\n", 2);
+		break;
+	default:
+		for (size_t i = 0; i < count; i++) {
+			cs_hash_to_display(hashes[i], hex);
+			cs_out_printf(out, "%s\n", hex);
+		}
+		break;
+	}
+}
+
+int
+cs_locator_read(uint8_t (*hashes)[32], size_t *count, struct cs_error *err)
+{
+	struct cs_reader reader;
+	struct cs_key key;
+	int rc;
+
+	*count = 0;
+	if ((rc = cs_reader_open(&reader, NULL, CS_FORMAT_CBOR, NULL, err)) != 0)
+		return rc;
+	for (;;) {
+		enum cs_read st = cs_reader_next_key(&reader, &key, true, err);
+		size_t n;
+
+		if (st == CS_READ_END)
+			break;
+		if (st != CS_READ_RECORD) {
+			rc = err->code != 0 ? err->code : CS_EX_SOFTWARE;
+			break;
+		}
+		/* key is filled only for a record */
+		n = key.kind == CS_KEY_LOCATOR ? key.count : 1;
+		/* cs-get takes these as keys; a locator is hashes only */
+		if (key.kind == CS_KEY_HEIGHT || key.entry) {
+			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a locator hash",
+			    (unsigned long long)key.item, (unsigned long long)key.offset,
+			    key.entry ? "an entry" : "a height");
+			break;
+		}
+		if (*count + n > CS_LOCATOR_MAX) {
+			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: locator longer than %d hashes",
+			    (unsigned long long)key.item, (unsigned long long)key.offset, CS_LOCATOR_MAX);
+			break;
+		}
+		if (key.kind == CS_KEY_LOCATOR)
+			memcpy(hashes[*count], key.hashes, n * 32);
+		else
+			memcpy(hashes[*count], key.hash, 32);
+		*count += n;
+	}
+	cs_reader_close(&reader);
+	return rc;
+}
+
+int
+cs_locator_answer(struct cs_store *s, struct cs_out *out, const struct cs_print *how, const uint8_t (*hashes)[32],
+    size_t count, const uint8_t *stop, uint32_t max, struct cs_error *err)
+{
+	struct cs_main_cursor cursor;
+	struct cs_entry e;
+	uint8_t last[32];
+	bool connected, have_last = false;
+	uint32_t height;
+	char *owned;
+	int rc = 0;
+
+	if (count == 0) {
+		if (stop == NULL)
+			return 0;
+		/* Core answers the stop entry alone, on whatever branch it is. */
+		if ((rc = cs_store_has_entry(s, stop, &connected, err)) != 0)
+			return rc;
+		if (!connected)
+			return not_found(stop, err);
+		if ((rc = cs_store_get_entry(s, stop, &e, &owned, err)) != 0)
+			return rc;
+		cs_write_entry(out, how, &e);
+		cs_store_free(owned);
+		return 0;
+	}
+	if ((rc = cs_locator_fork_point(s, hashes, count, &height, err)) != 0)
+		return rc;
+	if (height == UINT32_MAX)
+		return 0;
+	cs_main_cursor_init(&cursor, s, height + 1);
+	for (uint32_t n = 0; n < max && !out->closed; n++) {
+		if ((rc = cs_out_drain(out, s, false, err)) != 0 || (rc = cs_store_acquire(s, err)) != 0 ||
+		    (rc = cs_main_cursor_next(&cursor, &e, err)) != 0)
+			break;
+		/* A reorganisation while the store was let go: the answer ends
+		 * where it no longer connects. */
+		if (have_last && memcmp(e.prev, last, 32) != 0)
+			break;
+		cs_write_entry(out, how, &e);
+		if (stop != NULL && memcmp(e.hash, stop, 32) == 0)
+			break;
+		memcpy(last, e.hash, 32);
+		have_last = true;
+	}
+	cs_main_cursor_close(&cursor);
+	return rc == CS_EX_NOTFOUND ? 0 : rc;
 }

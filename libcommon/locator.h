@@ -13,7 +13,9 @@
 
 #include "cborio.h"
 #include "error.h"
+#include "output.h"
 #include "store.h"
+#include "writer.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +30,8 @@ size_t cs_locator_heights_from(uint32_t tip_height, uint32_t base_height, uint32
 
 /* The locator of the entry from (NULL: the active tip), through its own
  * ancestors (prev links: from may be a fork entry). out holds
- * CS_LOCATOR_MAX hashes. CS_EX_NOTFOUND when from is not stored. */
+ * CS_LOCATOR_MAX hashes. CS_EX_NOTFOUND ("'HASH': not found") when from is
+ * not stored. */
 int cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[32], size_t *count,
     struct cs_error *err);
 
@@ -37,5 +40,24 @@ int cs_locator_build(struct cs_store *s, const uint8_t from[32], uint8_t (*out)[
  * on forks, are skipped; the genesis (0) when none is. */
 int cs_locator_fork_point(struct cs_store *s, const uint8_t (*hashes)[32], size_t count, uint32_t *height,
     struct cs_error *err);
+
+/* Writes a locator: a CBOR array of byte strings, a JSON array line of
+ * display-hex hashes, or (text, hex) one display-hex hash per line. */
+void cs_locator_write(struct cs_out *out, enum cs_format format, const uint8_t (*hashes)[32], size_t count);
+
+/* Reads one locator from stdin, whatever its form (CBOR arrays and hashes,
+ * a JSON array line, display-hex lines), into hashes (CS_LOCATOR_MAX of
+ * them). CS_EX_DATAERR naming item and byte for a height, an entry, or
+ * more than CS_LOCATOR_MAX hashes. Needs no store. */
+int cs_locator_read(uint8_t (*hashes)[32], size_t *count, struct cs_error *err);
+
+/* Answers getheaders: the main-chain entries after the fork point of the
+ * peer's locator, at most max, ending after stop (NULL: none), printed
+ * with how. With an empty locator, the stop entry alone, on whatever
+ * branch (CS_EX_NOTFOUND when it is not stored). A large answer is written
+ * out in pieces, letting go of the store in between; a reorganisation
+ * meanwhile ends the answer where it no longer connects. */
+int cs_locator_answer(struct cs_store *s, struct cs_out *out, const struct cs_print *how, const uint8_t (*hashes)[32],
+    size_t count, const uint8_t *stop, uint32_t max, struct cs_error *err);
 
 #endif

@@ -139,6 +139,51 @@ fork_point_tests(void)
 		check(false, "fork point: cannot remove %s", dir);
 }
 
+/* What cs_locator_write prints for two hashes, read back from a file. */
+static bool
+written(enum cs_format format, const char *want, size_t want_len)
+{
+	uint8_t hashes[2][32];
+	char got[256];
+	struct cs_out out;
+	FILE *f = tmpfile();
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	memset(hashes[0], 0x11, 32);
+	memset(hashes[1], 0, 32);
+	hashes[1][31] = 0xab; /* display order: "ab00...00" */
+	cs_out_init(&out, fileno(f));
+	cs_locator_write(&out, format, (const uint8_t(*)[32])hashes, 2);
+	if (cs_out_finish(&out, NULL) != 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return false;
+	}
+	n = fread(got, 1, sizeof(got), f);
+	fclose(f);
+	return n == want_len && memcmp(got, want, n) == 0;
+}
+
+static void
+write_tests(void)
+{
+	char text[140], json[140];
+	uint8_t cbor[1 + 2 * 34], *p = cbor;
+
+	/* CBOR: array(2), then two bstr(32) in internal order */
+	*p++ = 0x82;
+	*p++ = 0x58, *p++ = 32, memset(p, 0x11, 32), p += 32;
+	*p++ = 0x58, *p++ = 32, memset(p, 0, 32), p[31] = 0xab, p += 32;
+	snprintf(text, sizeof(text), "%s\nab%062d\n", "1111111111111111111111111111111111111111111111111111111111111111", 0);
+	snprintf(json, sizeof(json), "[\"%s\",\"ab%062d\"]\n",
+	    "1111111111111111111111111111111111111111111111111111111111111111", 0);
+	check(written(CS_FORMAT_CBOR, (const char *)cbor, sizeof(cbor)), "cs_locator_write cbor: an array of two bstr(32)");
+	check(written(CS_FORMAT_JSON, json, strlen(json)), "cs_locator_write json: one array line, display order");
+	check(written(CS_FORMAT_TEXT, text, strlen(text)), "cs_locator_write text: a hash per line");
+	check(written(CS_FORMAT_HEX, text, strlen(text)), "cs_locator_write hex: as text");
+}
+
 int
 main(void)
 {
@@ -202,6 +247,7 @@ main(void)
 	    "cap 2: count 15, two heights written");
 
 	fork_point_tests();
+	write_tests();
 	printf("1..%u\n", tests_run);
 	return tests_failed == 0 ? 0 : 1;
 }
