@@ -45,19 +45,139 @@ commands() {
 	done
 }
 
+# complete [-f FILE] WORD...: what bash completes for the command line WORD...
+# (the last word is the one completed), with bash-completion and FILE
+# (default completions/cs.bash, as make builds it) loaded: COMPREPLY, one a
+# line, sorted.
+complete() {
+	local file=$REPO/completions/cs.bash
+	if [[ $1 == -f ]]; then
+		file=$2
+		shift 2
+	fi
+	[[ -f $file ]] || fail "no $file: make builds it"
+	bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_LINE=${COMP_LINE// = /=}
+		COMP_POINT=${#COMP_LINE}
+		f=$(complete -p "$1" | sed -E "s/.*-F ([^ ]+).*/\1/")
+		"$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$file" "$@"
+}
+
+# synopsis_options CMD: the options of CMD's man SYNOPSIS, one a line
+# ("[-qv]" is -q and -v).
+synopsis_options() {
+	MANWIDTH=1000 mandoc -Tascii "$REPO/man/$1.1" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+		grep -oE -- '(^|[[ |])--?[A-Za-z][A-Za-z-]*' | sed 's/^[[ |]*//' |
+		awk '/^--/ { print; next } { for (i = 2; i <= length($0); i++) print "-" substr($0, i, 1) }' |
+		sort -u
+}
+
 @test "bash completion offers every option -h lists" {
 	local c opt
 	for c in $(commands); do
-		[[ -f $REPO/completions/$c.bash ]] || fail "$c: no completions/$c.bash"
-		run -0 bash -c '
-			source /usr/share/bash-completion/bash_completion
-			source "$1"
-			COMP_WORDS=("$2" --); COMP_CWORD=1; COMP_LINE="$2 --"; COMP_POINT=${#COMP_LINE}
-			f=$(complete -p "$2" | sed -E "s/.*-F ([^ ]+).*/\1/")
-			"$f" "$2" -- "$2"
-			printf "%s\n" "${COMPREPLY[@]}"' _ "$REPO/completions/$c.bash" "$c"
+		run -0 complete "$c" --
 		for opt in $("$c" -h | grep -oE '^  (-[A-Za-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
 			assert_line "$opt"
+		done
+	done
+}
+
+@test "bash completion completes each option of the man SYNOPSIS, from its first letters" {
+	local c opt n=0
+	for c in $(commands); do
+		for opt in $(synopsis_options "$c"); do
+			run -0 complete "$c" "${opt:0:3}"
+			assert_line --regexp "^$opt\$"
+			n=$((n + 1))
+		done
+	done
+	((n >= 60)) || fail "only $n options in the SYNOPSIS of $(commands | wc -l) pages"
+}
+
+@test "bash completion completes an option's argument as the man page says: formats, networks, directories, files" {
+	mkdir adir
+	touch afile
+	run -0 complete cs-stat -f ''
+	assert_output "$(printf '%s\n' cbor json prometheus text)"
+	# cs-backup(1): raw "carries no bodies and is refused"
+	run -0 complete cs-backup --format ''
+	assert_output "$(printf '%s\n' cbor hex json text)"
+	run -0 complete cs-put -f ''
+	assert_output "$(printf '%s\n' blk cbor hex json raw)"
+	run -0 complete cs-init --network ''
+	assert_output "$(printf '%s\n' main mainnet regtest signet test testnet testnet3 testnet4)"
+	run -0 complete cs-init --rules n
+	assert_output none
+	run -0 complete cs-verify --input ''
+	assert_output "$(printf '%s\n' cbor hex json raw)"
+	run -0 complete cs-stat --format = pr
+	assert_output prometheus
+	run -0 complete cs-tip -s a
+	assert_output adir
+	run -0 complete cs-backup -s main.cs --into a
+	assert_output adir
+	run -0 complete cs-prune --archive a
+	assert_output "$(printf '%s\n' adir afile)"
+	run -0 complete cs-init --checkpoint a
+	assert_output "$(printf '%s\n' adir afile)"
+	# operands: cs-put's are files, cs-backup's DEST a directory, cs-get's hashes
+	run -0 complete cs-put -f raw a
+	assert_output "$(printf '%s\n' adir afile)"
+	run -0 complete cs-backup a
+	assert_output adir
+	run -0 complete cs-get ''
+	assert_output ''
+	# arguments that are numbers or hashes: nothing to offer
+	run -0 complete cs-get -n ''
+	assert_output ''
+	run -0 complete cs-locator --max ''
+	assert_output ''
+	# a command without operands offers its options
+	run -0 complete cs-tip ''
+	assert_line --regexp '^--all$'
+}
+
+@test "an option a man page adds is completed with no other edit" {
+	awk '{ print } /^\.It Fl h , Fl -help/ { print "help"; print ".It Fl -colour Ar FORMAT"; print "As"; print ".Cm always"; print "or"; print ".Cm never ."; print ".It Fl -log Ar FILE"; print "Log." }' \
+		"$REPO/man/cs-tip.1" > cs-tip.1
+	run -0 grep -c '^\.It Fl -colour Ar FORMAT$' cs-tip.1
+	run -0 sh "$REPO/tests/tools/gen-completions.sh" cs-tip.1
+	echo "$output" > gen.bash
+	run -0 bash -n gen.bash
+	run -0 complete -f gen.bash cs-tip --co
+	assert_output --colour
+	run -0 complete -f gen.bash cs-tip --colour ''
+	assert_output "$(printf '%s\n' always never)"
+	mkdir adir
+	touch afile
+	run -0 complete -f gen.bash cs-tip --log a
+	assert_output "$(printf '%s\n' adir afile)"
+}
+
+@test "completions/cs.bash is what the man pages make now (make builds it)" {
+	run -0 sh "$REPO/tests/tools/gen-completions.sh" "$REPO"/man/cs-*.1
+	assert_equal "$output" "$(cat "$REPO/completions/cs.bash")"
+	run -0 make -s -C "$REPO" -q completions
+}
+
+@test "zsh completion offers, for each command, every option of its man SYNOPSIS" {
+	local c opt body common
+	common=$(sed -n '/^common=(/,/^)/p' "$REPO/completions/_cs")
+	for c in $(commands); do
+		body=$(sed -n "/^  $c)\$/,/^    ;;\$/p" "$REPO/completions/_cs")
+		[[ -n $body ]] || fail "$c: no branch in completions/_cs"
+		for opt in $(synopsis_options "$c"); do
+			# an option spec, not an exclusion list: '--all[', {-f+,--format=}, )--opt=
+			grep -qE -- "[{,'*)]\\\\?${opt}[]+=[,}]" <<<"$common$body" ||
+				fail "$c: $opt of its SYNOPSIS is not in completions/_cs"
 		done
 	done
 }
@@ -73,7 +193,14 @@ commands() {
 @test "make install puts _cs where zsh looks: \$PREFIX/share/zsh/site-functions, in Debian's fpath" {
 	run -0 make -s -C "$REPO" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr/local
 	[[ -f $BATS_TEST_TMPDIR/root/usr/local/share/zsh/site-functions/_cs ]]
-	[[ -f $BATS_TEST_TMPDIR/root/usr/local/share/bash-completion/completions/cs-init ]]
+	# bash-completion loads a command's completion from a file of its name
+	local c
+	for c in $(commands); do
+		[[ -f $BATS_TEST_TMPDIR/root/usr/local/share/bash-completion/completions/$c ]] ||
+			fail "$c: no bash completion installed"
+		run -0 complete -f "$BATS_TEST_TMPDIR/root/usr/local/share/bash-completion/completions/$c" "$c" --hel
+		assert_output --help
+	done
 	run -0 zsh -fc 'print -l $fpath'
 	assert_line /usr/local/share/zsh/site-functions
 	run -0 make -s -C "$REPO" uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr/local
