@@ -1,5 +1,5 @@
 # chainstore - one non-recursive GNU Makefile.
-# make [all] | check | demo | lint | bench | install | uninstall | clean
+# make [all] | completions | check | demo | lint | bench | install | uninstall | clean
 # make fuzz [FUZZ_SECONDS=60]       libFuzzer targets (clang), each run that long
 # make stress [STRESS_SECONDS=120] [CRASH_TRIALS=200]  concurrent writers and readers, then kill -9 trials
 # make SANITIZE=address,undefined   builds everything with sanitizers
@@ -76,8 +76,17 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
 REPLAY := $(patsubst tests/fuzz/fuzz_%.c,tests/fuzz/bin/replay_%,$(FUZZ_SRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
+# The bash completion of every command, made from the man pages (their
+# SYNOPSIS and option lists), so that it follows them; one file, installed
+# under each command's name for bash-completion to find.
+COMPLETION := completions/cs.bash
 
-all: $(BIN) $(UNIT) $(TOOLS) $(PRELOAD) $(REPLAY)
+all: $(BIN) $(UNIT) $(TOOLS) $(PRELOAD) $(REPLAY) $(COMPLETION)
+
+completions: $(COMPLETION)
+
+$(COMPLETION): tests/tools/gen-completions.sh $(wildcard man/cs-*.1)
+	sh tests/tools/gen-completions.sh $(wildcard man/cs-*.1) > $@.tmp && mv $@.tmp $@
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -165,30 +174,30 @@ bench-deps:
 tests/tools/bin/bench-sqlite: LDLIBS += -lsqlite3
 tests/tools/bin/bench-sqlite: | bench-deps
 
-lint:
+lint: $(COMPLETION)
 	mandoc -Tlint -Wwarning $(MANPAGES)
-	for f in completions/*.bash; do bash -n $$f || exit 1; done
+	bash -n $(COMPLETION)
 	zsh -n completions/_cs
 
-install: $(BIN)
+install: $(BIN) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
-	for f in completions/*.bash; do \
-		install -m 644 $$f $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$f .bash); done
+	for c in $(notdir $(BIN)); do \
+		install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/$$c || exit 1; done
 	install -m 644 completions/_cs $(DESTDIR)$(ZSHCOMPDIR)/_cs
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
-	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(basename $(notdir $(wildcard completions/*.bash))))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(BIN)))
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_cs
 
 clean:
 	rm -rf bin tests/unit/bin tests/tools/bin tests/fuzz/bin tests/fuzz/obj $(LIB_OBJ) $(LIB) \
-		tests/tmp $(FLAGS_FILE)
+		tests/tmp $(FLAGS_FILE) $(COMPLETION)
 
-.PHONY: all deps bench-deps check demo bench lint install uninstall clean fuzz fuzz-deps fuzz-run stress
+.PHONY: all completions deps bench-deps check demo bench lint install uninstall clean fuzz fuzz-deps fuzz-run stress

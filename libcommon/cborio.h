@@ -5,13 +5,26 @@
  * own checks, never cbor_load: cbor_load allocates by declared lengths, so a
  * 5-byte array header declaring 2^27 elements costs it 1 GiB. Here every
  * declared count and length is checked against the schema's caps before
- * anything is kept, and decoded values point into the caller's buffer: the
- * decoder allocates nothing.
+ * anything is kept.
  *
  * The accepted items are what the tools exchange: an unsigned integer (a
  * height), a byte string (a hash, header or whole block), an entry map
  * (cs(7) FORMATS) or a proof map (cs-get --proof), or an array of 32-byte
  * hashes (a locator).
+ *
+ * Contract: nothing here allocates, keeps state between calls or owns
+ * memory. A decoded item's byte strings (bytes, and the record's header
+ * and body) point into the caller's buffer and are valid as long as it is
+ * unchanged; hashes are copied into the item. Encoding writes into the
+ * caller's buffer through a cursor.
+ *
+ * Errors: cs_cbor_decode returns a status, not an exit code: DONE,
+ * NEED_MORE (read more input and call again with the longer buffer; an
+ * error when at_eof), or ERROR with the fault written into why (the caller
+ * maps it to CS_EX_DATAERR and names the byte). A put that does not fit
+ * writes nothing past the end and sets the cursor's overflow, checked once
+ * after a whole record. Nothing blocks, and any thread may call these on
+ * its own buffers and cursors.
  */
 #ifndef CS_CBORIO_H
 #define CS_CBORIO_H

@@ -4,11 +4,31 @@
  * whose parent has not arrived, choosing the tip (most work, first seen
  * wins a tie) and reorganising the main-chain height index.
  *
- * An import gathers entries into one LevelDB write batch and commits it as
+ * Contract: an import (struct cs_import) belongs to its caller, who
+ * initialises it with cs_import_init on an open store and frees it with
+ * cs_import_free, once, whatever happened in between (also after a failed
+ * init). It gathers entries into one LevelDB write batch and commits it as
  * one synced write holding the entries, their indexes and the new tip, so
- * the store is never seen half-written. The store must be held during
+ * the store is never seen half-written; what was added and not committed
+ * is lost when it is freed. The store must be held (lock.h) during
  * cs_import_add and cs_import_commit; between commits the caller may let
  * go of it (the import reloads the tip when it next adds).
+ *
+ * Lifetime: a record given to cs_import_add is only borrowed; what the
+ * import keeps of it (an entry staged for the batch, an orphan waiting for
+ * its parent) it copies. The records cs_import_each_orphan shows are the
+ * import's, valid during the call only.
+ *
+ * Errors follow error.h: 0, or an exit code of exit.h with err's message
+ * set. CS_EX_DATAERR from cs_import_add rejects that record alone (the
+ * import goes on, and keeps nothing of it); any other code is the store or
+ * the machine failing (CS_EX_IOERR, CS_EX_SOFTWARE on out of memory), after
+ * which the import may only be freed. Memory is bounded by the batch (cs_import_batch_full)
+ * and the orphan caps, not by the input's length.
+ *
+ * Threads: an import is used by one thread; imports into one store are
+ * kept apart by the store's lock, not by anything here. Calls block on
+ * LevelDB's reads and on the commit's fsync, never on a lock.
  *
  * Profiles: in a Bitcoin store an entry's hash, parent and work come from
  * its 80-byte header (and its proof of work is checked); in an opaque store
