@@ -46,6 +46,7 @@ struct locator {
 	struct cs_store store;
 	struct cs_out out;
 	struct cs_print how;
+	struct cs_chain_view view;
 	uint8_t hashes[CS_LOCATOR_MAX][32];
 	size_t count;
 };
@@ -163,9 +164,9 @@ print_entry(struct locator *l, const uint8_t hash[32], struct cs_error *err)
 
 	if (rc != 0)
 		return rc;
-	cs_write_entry(&l->out, &l->how, &e);
+	rc = cs_write_entry(&l->out, &l->how, &e, err);
 	cs_store_free(owned);
-	return 0;
+	return rc;
 }
 
 /* getheaders: the main-chain entries after the fork point, at most max,
@@ -204,7 +205,8 @@ answer(struct locator *l, const uint8_t *stop, uint32_t max, struct cs_error *er
 		 * where it no longer connects. */
 		if (have_last && memcmp(e.prev, last, 32) != 0)
 			break;
-		cs_write_entry(&l->out, &l->how, &e);
+		if ((rc = cs_write_entry(&l->out, &l->how, &e, err)) != 0)
+			break;
 		if (stop != NULL && memcmp(e.hash, stop, 32) == 0)
 			break;
 		memcpy(last, e.hash, 32);
@@ -276,6 +278,8 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open_as(&l.store, cs_store_path(l.cli.store), l.cli.prog, l.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	l.how.opaque = l.store.meta.opaque;
+	cs_chain_view_init(&l.view, &l.store);
+	l.how.view = &l.view;
 	if (headers)
 		rc = answer(&l, has_stop ? stop : NULL, max, &err);
 	else
