@@ -99,7 +99,7 @@ on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 	char hash[CS_HASH_HEX];
 	int rc;
 
-	cs_write_entry(&k->out, &how, e);
+	cs_write_entry(&k->out, &how, e, NULL);
 	rc = cs_out_flush(&k->out, err);
 	if (rc == 0 && k->out.closed)
 		rc = cs_error_set(err, CS_EX_IOERR, "the reader of standard output went away");

@@ -6,6 +6,7 @@
 #include "block.h"
 #include "cli.h"
 #include "exit.h"
+#include "header.h"
 #include "hex.h"
 #include "output.h"
 #include "proof.h"
@@ -18,14 +19,14 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] HASH ...\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -n HEIGHT [-n HEIGHT ...]\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] --range A..B | --last N\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] -\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] [--decode] HASH ...\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] [--decode] -n HEIGHT [-n HEIGHT ...]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] [--decode] --range A..B | --last N\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--body] [--decode] -\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --tx TXID ...\n"
     "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] --proof TXID ... | -";
 
-enum { OPT_BODY = 256, OPT_LAST, OPT_RANGE, OPT_TX, OPT_PROOF };
+enum { OPT_BODY = 256, OPT_DECODE, OPT_LAST, OPT_RANGE, OPT_TX, OPT_PROOF };
 
 static const char options_text[] =
     "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
@@ -33,11 +34,13 @@ static const char options_text[] =
     "  --range A..B          main-chain heights A to B (A.. and ..B open)\n"
     "  --last N              the newest N main-chain entries, oldest first\n"
     "  --body                print bodies too\n"
+    "  --decode              cbor too: the header decoded as getblockheader's\n"
     "  --tx                  the arguments are txids: print each transaction\n"
     "  --proof               the arguments (or stdin's lines) are txids: print proofs\n";
 
 static const struct option long_options[] = {
 	{ "body", no_argument, NULL, OPT_BODY },
+	{ "decode", no_argument, NULL, OPT_DECODE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "height", required_argument, NULL, 'n' },
 	{ "last", required_argument, NULL, OPT_LAST },
@@ -61,6 +64,7 @@ struct get {
 	struct cs_store store;
 	struct cs_out out;
 	struct cs_print how;
+	struct cs_chain_view view;
 	int status;
 	bool proof; /* --proof: keys are txids */
 	struct proof_block pb;
@@ -102,7 +106,7 @@ print_found(struct get *g, struct cs_entry *e, struct cs_error *err)
 		}
 	}
 	if (rc == 0)
-		cs_write_entry(&g->out, &g->how, e);
+		rc = cs_write_entry(&g->out, &g->how, e, err);
 	cs_store_free(body);
 	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
 }
@@ -308,7 +312,8 @@ print_holder(struct get *g, const uint8_t txid[32], struct cs_tx_found *t, bool 
 	t->tx_len = ref.len;
 	t->height = e.height;
 	t->main = e.main;
-	cs_write_tx(&g->out, g->how.format, t);
+	t->block_time = cs_le32(e.header + 68);
+	rc = cs_write_tx(&g->out, g->how.format, &g->view, t, err);
 out:
 	cs_store_free(body);
 	cs_store_free(owned);
@@ -530,6 +535,9 @@ main(int argc, char *argv[])
 		case OPT_BODY:
 			g.how.with_body = true;
 			break;
+		case OPT_DECODE:
+			g.how.decode = true;
+			break;
 		case OPT_LAST:
 			if (cs_parse_u32(optarg, &last) != 0 || last == 0)
 				cs_cli_usage_error(&g.cli, "bad count '%s'", optarg);
@@ -569,6 +577,8 @@ main(int argc, char *argv[])
 		cs_cli_usage_error(&g.cli, "--tx prints transactions, not bodies");
 	if (proof && (argc == 0 || tx || g.how.with_body))
 		cs_cli_usage_error(&g.cli, "--proof takes txids as arguments, or - to read them");
+	if (g.how.decode && (tx || proof))
+		cs_cli_usage_error(&g.cli, "--decode decodes entries: --tx -f json decodes transactions");
 	for (int i = 0; i < argc && !keys; i++) {
 		uint8_t hash[32];
 
@@ -593,6 +603,8 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open_as(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	g.how.opaque = g.store.meta.opaque;
+	cs_chain_view_init(&g.view, &g.store);
+	g.how.view = &g.view;
 	/* An opaque header has no fixed size: in hex it could not be told from
 	 * the body after it. */
 	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body && !g.cli.format_set)

@@ -44,6 +44,7 @@ struct locator {
 	struct cs_store store;
 	struct cs_out out;
 	struct cs_print how;
+	struct cs_chain_view view;
 	uint8_t hashes[CS_LOCATOR_MAX][32];
 	size_t count;
 };
@@ -110,6 +111,8 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open_as(&l.store, cs_store_path(l.cli.store), l.cli.prog, l.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	l.how.opaque = l.store.meta.opaque;
+	cs_chain_view_init(&l.view, &l.store);
+	l.how.view = &l.view;
 	if (headers)
 		rc = cs_locator_answer(&l.store, &l.out, &l.how, (const uint8_t(*)[32])l.hashes, l.count, has_stop ? stop : NULL,
 		    max, &err);

@@ -251,6 +251,7 @@ static int
 print_entry(struct prune_cmd *c, const uint8_t hash[32], bool need_body, bool *written, struct cs_error *err)
 {
 	struct cs_print how = { .format = CS_FORMAT_CBOR, .opaque = c->store.meta.opaque, .branchlen = -1 };
+	struct cs_chain_view view;
 	char *owned, *body = NULL;
 	struct cs_entry e;
 	size_t len;
@@ -264,7 +265,10 @@ print_entry(struct prune_cmd *c, const uint8_t hash[32], bool need_body, bool *w
 		return rc;
 	if (c->dry_run) {
 		how.format = cs_cli_output_format(&c->cli);
-		cs_write_entry(&c->out, &how, &e);
+		cs_chain_view_init(&view, &c->store);
+		how.view = &view;
+		if ((rc = cs_write_entry(&c->out, &how, &e, err)) != 0)
+			goto out;
 		*written = true;
 		goto out;
 	}
@@ -280,7 +284,7 @@ print_entry(struct prune_cmd *c, const uint8_t hash[32], bool need_body, bool *w
 		e.body_len = len;
 	}
 	how.with_body = true;
-	cs_write_entry(&c->archive.buf, &how, &e);
+	cs_write_entry(&c->archive.buf, &how, &e, NULL);
 	*written = true;
 out:
 	cs_store_free(body);

@@ -100,6 +100,7 @@ main(int argc, char *argv[])
 {
 	struct cs_print how = { .branchlen = -1 };
 	struct tips tips = { NULL, 0, 0 };
+	struct cs_chain_view view;
 	struct cs_store store;
 	struct cs_error err;
 	struct cs_out out;
@@ -125,6 +126,8 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open_as(&store, cs_store_path(cli.store), cli.prog, cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	how.opaque = store.meta.opaque;
+	cs_chain_view_init(&view, &store);
+	how.view = &view;
 	/* For people (text, or -v): a store that starts at a checkpoint says so. */
 	if (!cli.quiet && (cli.verbose || how.format == CS_FORMAT_TEXT) &&
 	    memcmp(store.meta.root, store.meta.genesis, 32) != 0) {
@@ -162,7 +165,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		if (all)
 			how.branchlen = tips.v[i].branchlen;
-		cs_write_entry(&out, &how, &tips.v[i].entry);
+		rc = cs_write_entry(&out, &how, &tips.v[i].entry, &err);
 	}
 out:
 	/* Let go of the store before writing: the reader may be slow. */

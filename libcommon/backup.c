@@ -925,10 +925,8 @@ export_one(struct cs_store *s, struct cs_out *out, const struct cs_print *how, c
 		e.body = (const uint8_t *)body;
 		e.body_len = body_len;
 	}
-	if (rc == 0 || rc == CS_EX_NOTFOUND) {
-		cs_write_entry(out, how, &e);
-		rc = 0;
-	}
+	if (rc == 0 || rc == CS_EX_NOTFOUND)
+		rc = cs_write_entry(out, how, &e, err);
 	cs_store_free(body);
 	cs_store_free(owned);
 	if (rc == 0 && cs_out_full(out))
@@ -989,6 +987,7 @@ cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *
 {
 	struct forks forks = { NULL, 0, 0 };
 	struct cs_print print = *how;
+	struct cs_chain_view view;
 	struct cs_entry tip;
 	uint8_t hash[32];
 	char *owned;
@@ -997,6 +996,8 @@ cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *
 	*count = 0;
 	print.with_body = true;
 	print.branchlen = -1;
+	cs_chain_view_init(&view, s);
+	print.view = &view;
 	if ((rc = cs_store_get_tip_entry(s, &tip, &owned, err)) != 0)
 		return rc;
 	cs_store_free(owned);

@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #define CS_LOCATOR_MAX 101
-#define CS_MAP_PAIRS_MAX 16
+#define CS_MAP_PAIRS_MAX 32 /* an entry decoded (cs-get --decode) has 20 */
 /* The largest item: a whole block (header + body) and its entry's fields. */
 #define CS_ITEM_MAX (CS_OPAQUE_HEADER_MAX + CS_BODY_MAX + 4096)
 

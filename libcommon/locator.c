@@ -253,9 +253,9 @@ cs_locator_answer(struct cs_store *s, struct cs_out *out, const struct cs_print 
 			return not_found(stop, err);
 		if ((rc = cs_store_get_entry(s, stop, &e, &owned, err)) != 0)
 			return rc;
-		cs_write_entry(out, how, &e);
+		rc = cs_write_entry(out, how, &e, err);
 		cs_store_free(owned);
-		return 0;
+		return rc;
 	}
 	if ((rc = cs_locator_fork_point(s, hashes, count, &height, err)) != 0)
 		return rc;
@@ -270,7 +270,8 @@ cs_locator_answer(struct cs_store *s, struct cs_out *out, const struct cs_print 
 		 * where it no longer connects. */
 		if (have_last && memcmp(e.prev, last, 32) != 0)
 			break;
-		cs_write_entry(out, how, &e);
+		if ((rc = cs_write_entry(out, how, &e, err)) != 0)
+			break;
 		if (stop != NULL && memcmp(e.hash, stop, 32) == 0)
 			break;
 		memcpy(last, e.hash, 32);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* How long a drain waits for a reader to make room before it lets go of
- * the store (cs_out_drain). */
+ * the store (writer.h's cs_out_drain). */
 #define DRAIN_WAIT_MS 10
 
 void
@@ -153,23 +153,14 @@ write_while_ready(struct cs_out *out)
 	out->len -= done;
 }
 
-/*
- * Performance (docs/benchmarks.md): letting go of the store closes LevelDB,
- * and the next lookup opens it again (manifest, table files, and the
- * compaction it had due, started again and aborted again), which made
- * `cs-get -` of 100,000 keys many times slower. So the store is let go only
- * when the write would really wait for a reader (SPEC §4).
- */
-int
-cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err)
+bool
+cs_out_write_ready(struct cs_out *out)
 {
-	if (!always && !cs_out_full(out))
-		return 0;
-	if (!out->nomem && may_wait_for_reader(out->fd))
+	if (!may_wait_for_reader(out->fd))
+		return false;
+	if (!out->nomem)
 		write_while_ready(out);
-	if (out->len > 0 && may_wait_for_reader(out->fd))
-		cs_store_release(store);
-	return cs_out_flush(out, err);
+	return out->len > 0;
 }
 
 int

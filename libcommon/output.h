@@ -1,7 +1,8 @@
 /*
  * output.h - buffered standard output that a command flushes only when it
  * does not hold the store (SPEC §4: a reader lets go before it blocks
- * writing output it has already computed).
+ * writing output it has already computed). It knows no store: writer.h's
+ * cs_out_drain lets go of one around cs_out_write_ready.
  *
  * Contract: writes go to memory and never fail (growth failure is recorded
  * and reported by flush). cs_out_flush writes everything out; a closed pipe
@@ -12,7 +13,6 @@
 #define CS_OUTPUT_H
 
 #include "error.h"
-#include "store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,11 +38,10 @@ uint8_t *cs_out_reserve(struct cs_out *out, size_t n);
 void cs_out_commit(struct cs_out *out, size_t n);
 bool cs_out_full(const struct cs_out *out);
 int cs_out_flush(struct cs_out *out, struct cs_error *err);
-/* When the buffer holds a chunk (or always), lets go of the store and
- * writes the buffer out: never hold the store while blocked on a slow
- * reader. The caller takes the store again (cs_store_acquire) when it next
- * needs it. */
-int cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err);
+/* Writes what a reader takes without waiting, and keeps the rest; true
+ * when a write of the rest could wait for the reader (a pipe, socket or
+ * terminal, not a regular file or /dev/null). */
+bool cs_out_write_ready(struct cs_out *out);
 /* Flushes and closes: the last word on stdout before exit. */
 int cs_out_finish(struct cs_out *out, struct cs_error *err);
 

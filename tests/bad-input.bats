@@ -278,7 +278,7 @@ put_bad() {
 }
 
 @test "cbor: an entry map with more keys than an entry has" {
-	mk 'cbor({"header": H[11], **{"x%d" % i: i for i in range(16)}})'
+	mk 'cbor({"header": H[11], **{"x%d" % i: i for i in range(32)}})'
 	put_bad 65 'map has more keys than an entry'
 }
 

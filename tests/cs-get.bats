@@ -40,7 +40,8 @@ while True:
 	assert_json .chainwork "$CW_10000"
 	assert_json .status main
 	assert_json .header "$(header_hex "$MAINNET" 10000)"
-	assert_json 'keys | join(" ")' "chainwork hash header height status"
+	# and bitcoin-cli getblockheader's fields (tests/decode.bats checks them)
+	assert_json 'keys_unsorted | join(" ")' "hash confirmations height version versionHex merkleroot time mediantime nonce bits difficulty chainwork previousblockhash nextblockhash header status"
 }
 
 @test "cs-get HASH HASH...: in the order asked" {
@@ -220,7 +221,10 @@ $HASH_10236"
 @test "cs-get -f text: HEIGHT HASH STATUS CHAINWORK" {
 	init_mainnet_10k
 	run -0 cs-get -f text -n 10000
-	assert_output --regexp "^ *10000 +$HASH_10000 +main +271127112711\$"
+	assert_line --index 0 --regexp "^ *10000 +$HASH_10000 +main +271127112711\$"
+	# then the decoded header, a "  key  value" line each (tests/decode.bats)
+	assert_line --index 1 "  confirmations      237"
+	assert_equal "${#lines[@]}" 12
 }
 
 @test "cs-get | head -1: a closed pipe is quiet" {
@@ -304,7 +308,7 @@ print(hashlib.sha256(hashlib.sha256(bytes.fromhex(sys.argv[1])).digest()).digest
 	assert_line --index 0 --partial '"height":9,"index":0}'
 	assert_line --index 1 --partial '"height":170,"index":1}'
 	run -0 cs-get --tx -f text "$TX_FIRST_PAYMENT"
-	assert_output "$TX_FIRST_PAYMENT      170  $HASH_170  main      1  275 bytes"
+	assert_line --index 0 "$TX_FIRST_PAYMENT      170  $HASH_170  main      1  275 bytes"
 	# CBOR: txid tx block height index
 	cs-get --tx "$TX_FIRST_PAYMENT" >t.cbor
 	run -0 cbor_keys t.cbor

@@ -260,7 +260,8 @@ print(total)' "$BTCD_BLOCKS")
 	refute_output --partial body
 	[[ ! -e a.cbor ]]
 	assert_equal "$(cs-get --range 1.. --body -f hex | md5sum)" "$before"
-	run -0 cs-prune --keep-bodies 10 --force --dry-run -f text
+	# an entry's line each, its decoded header under it (cs(7))
+	run -0 bash -c "cs-prune --keep-bodies 10 --force --dry-run -f text | grep -v '^  [a-zA-Z]'"
 	assert_equal "${#lines[@]}" 244
 	assert_line --index 169 --regexp "^ +170  $HASH_170  main  [0-9a-f]+\$"
 	run -0 --separate-stderr cs-prune --keep-bodies 10 --force --dry-run -f json -v

@@ -105,7 +105,7 @@ print((bytes([v[0] & ~8]) + v[1:5] + bytes(32 - n) + v[6:6 + n] + rest).hex())' 
 	assert_output 31
 	answers new.cs > new.out
 	answers old.cs > old.out
-	[ "$(wc -l < new.out)" -eq $((2000 + 3000 + 31 + 1237 + 3 + 4)) ]
+	[ "$(wc -l < new.out)" -eq $((2000 + 3000 + 31 + 1237 + 35 + 4)) ] # --last 3 in text: 12 + 12 + 11 lines
 	cmp new.out old.out
 	run -0 cs-check -s old.cs
 	run -0 cs-check -s new.cs

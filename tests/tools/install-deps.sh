@@ -14,8 +14,8 @@
 set -eu
 
 PACKAGES="libleveldb-dev libsnappy-dev g++ libcbor-dev libjansson-dev libssl-dev pkg-config
-bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client
-bash-completion zsh xxd jq valgrind zstd"
+bats bats-assert bats-support mandoc python3-cbor2 python3-prometheus-client python3-bitcoinlib
+bash-completion zsh xxd jq valgrind zstd parallel"
 if [ "${1:-}" = bench ]; then
 	PACKAGES="libsqlite3-dev sqlite3 gnuplot-nox time"
 elif [ "${1:-}" = fuzz ]; then
