@@ -80,11 +80,36 @@ for t in tests/unit/bin/test_*; do
 	count_tap "$tmp/unit.tap" "$status" "$t"
 done
 
+# The bats files run side by side (bats --jobs, through GNU parallel), as
+# many at a time as CS_TEST_JOBS (default: twice the processors, since most
+# tests wait on fsync and on each other's processes, not on a processor);
+# CS_TEST_JOBS=1 runs them one by one. Every test works in its own
+# $BATS_TEST_TMPDIR, so none sees another's files. The slowest files start
+# first, so that the run does not end waiting on one of them.
+jobs=${CS_TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) * 2))}
+if [ "$jobs" -gt 1 ] && ! command -v parallel >/dev/null 2>&1; then
+	echo "# GNU parallel not found (sh tests/tools/install-deps.sh): the bats files run one by one"
+	jobs=1
+fi
+slow_first="opaque valgrind cs-put bad-input proof cs-check rules pipeline hardening cs-backup cs-prune"
+
 if command -v bats >/dev/null 2>&1; then
-	set -- tests/*.bats
-	if [ -e "$1" ]; then
-		echo "# bats tests/*.bats"
+	set --
+	for name in $slow_first; do
+		[ -e "tests/$name.bats" ] && set -- "$@" "tests/$name.bats"
+	done
+	for f in tests/*.bats; do
+		case " $slow_first " in
+		*" $(basename "$f" .bats) "*) ;;
+		*) [ -e "$f" ] && set -- "$@" "$f" ;;
+		esac
+	done
+	if [ $# -gt 0 ]; then
+		echo "# bats tests/*.bats, $jobs at a time"
 		# tee so that a long run shows its progress
+		if [ "$jobs" -gt 1 ]; then
+			set -- --jobs "$jobs" "$@"
+		fi
 		{ bats --formatter tap "$@" 2>&1; echo $? >"$tmp/bats.status"; } |
 			tee "$tmp/bats.tap"
 		status=$(cat "$tmp/bats.status")
