@@ -3,11 +3,9 @@
 #include "exit.h"
 #include "header.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 const char *const cs_stat_kind_names[CS_STAT_KINDS] = {
 	"entries", "bodies", "height_index", "transaction_index", "chain_tips", "meta",
@@ -46,34 +44,6 @@ count_keys(struct cs_store *s, leveldb_readoptions_t *ro, char prefix, uint64_t 
 		return CS_EX_IOERR;
 	}
 	return 0;
-}
-
-/* Bytes of the regular files under path, and one level of directories
- * below it (LevelDB's lost/). */
-static uint64_t
-bytes_under(const char *path, int depth)
-{
-	char file[4200];
-	struct dirent *de;
-	struct stat st;
-	uint64_t total = 0;
-	DIR *d = opendir(path);
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		if (lstat(file, &st) != 0)
-			continue;
-		if (S_ISREG(st.st_mode))
-			total += (uint64_t)st.st_size;
-		else if (S_ISDIR(st.st_mode) && depth > 0)
-			total += bytes_under(file, depth - 1);
-	}
-	closedir(d);
-	return total;
 }
 
 static uint64_t
@@ -132,7 +102,8 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 		lens[k] = 1;
 	}
 	leveldb_approximate_sizes(s->db, CS_STAT_KINDS, starts, lens, limits, lens, st->kind_bytes);
-	st->bytes_on_disk = bytes_under(s->dbpath, 1);
+	if ((rc = cs_store_disk_bytes(s, &st->bytes_on_disk, err)) != 0)
+		return rc;
 	for (int level = 0; level < CS_STAT_LEVELS; level++) {
 		snprintf(name, sizeof(name), "leveldb.num-files-at-level%d", level);
 		st->files_at_level[level] = property_number(s, name);

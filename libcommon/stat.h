@@ -39,7 +39,7 @@ struct cs_stat {
 	uint8_t tip_hash[32];
 	bool has_tip_time;  /* Bitcoin stores: the tip header's time */
 	uint32_t tip_time;
-	uint64_t bytes_on_disk;                   /* files under DIR/db, as du -b counts them */
+	uint64_t bytes_on_disk;                   /* cs_store_disk_bytes */
 	uint64_t kind_bytes[CS_STAT_KINDS];       /* leveldb_approximate_sizes */
 	uint64_t files_at_level[CS_STAT_LEVELS];  /* "leveldb.num-files-at-level<N>" */
 	uint64_t memory_usage;                    /* "leveldb.approximate-memory-usage" */
