@@ -1065,7 +1065,7 @@ cs_prune_height_for_time(struct cs_prune *p, uint32_t time, uint32_t *height, st
 	if (rc == CS_EX_NOTFOUND) {
 		format_time(time, when);
 		return cs_error_set(err, CS_EX_NOTFOUND,
-		    "--keep-bodies-since %s: no main-chain block has a time after two hours before it", when);
+		    "--keep-bodies-since %s: no main-chain block has a time of two hours before it or later", when);
 	}
 	return rc;
 }
