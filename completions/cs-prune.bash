@@ -11,7 +11,12 @@ _comp_cmd_cs_prune()
     fi
 
     case $prev in
-        -h | --help | -V | --version | -w | --wait | --keep-bodies | --forks)
+        -h | --help | -V | --version | -w | --wait | --keep-bodies | --keep-bodies-above | --forks)
+            return
+            ;;
+        --keep-bodies-since)
+            # a unix time or a UTC date: offer today's date as a start
+            COMPREPLY=($(compgen -W "$(date -u +%Y-%m-%d)" -- "$cur"))
             return
             ;;
         -s | --store)
