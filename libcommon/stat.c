@@ -20,68 +20,55 @@ const char *const cs_stat_kind_names[CS_STAT_KINDS] = {
 static const char kind_prefix[CS_STAT_KINDS] = { 'E', 'B', 'H', 'T', 'X', 'M' };
 
 /* Counts the keys of one kind; with flags, reads the entries' flags too. */
-/* The highest main-chain entry without a body so far (the prune height
- * is the one above it). An entry is looked up in the height index only
- * when it is higher than the one found so far: in hash order, heights come
- * at random, so that is a few dozen lookups for a million entries. */
-struct gap {
-	bool found;
-	uint32_t height;
+/* The entries, in one pass: their count, bodies stored and pruned, and
+ * the highest main-chain entry without a body (the prune height is the one
+ * above it). An entry is looked up in the height index only when it has no
+ * body and is higher than the one found so far: in hash order heights come
+ * at random, so that is a few dozen look-ups for a million entries. */
+struct entries {
+	struct cs_store *s;
+	struct cs_stat *st;
+	bool gap;
+	uint32_t gap_height;
+	struct cs_error *err;
 };
 
-static uint32_t
-be32(const char *p)
-{
-	const uint8_t *b = (const uint8_t *)p;
-
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static int
-without_body(struct cs_store *s, const uint8_t hash[32], const char *value, struct gap *gap, struct cs_error *err)
+count_entry(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 {
-	uint32_t height = be32(value + 1);
+	struct entries *c = ctx;
 	uint8_t main[32];
 	int rc;
 
-	if (gap->found && height <= gap->height)
+	c->st->entries++;
+	c->st->bodies += (flags & CS_ENTRY_HAS_BODY) != 0;
+	c->st->pruned += (flags & CS_ENTRY_PRUNED) != 0;
+	if ((flags & CS_ENTRY_HAS_BODY) || (c->gap && height <= c->gap_height))
 		return 0;
-	rc = cs_store_get_main(s, height, main, err);
+	rc = cs_store_get_main(c->s, height, main, c->err);
 	if (rc == CS_EX_NOTFOUND)
 		return 0;
 	if (rc == 0 && memcmp(main, hash, 32) == 0) {
-		gap->found = true;
-		gap->height = height;
+		c->gap = true;
+		c->gap_height = height;
 	}
 	return rc;
 }
 
+/* Counts the keys of one kind. */
 static int
-count_keys(struct cs_store *s, leveldb_readoptions_t *ro, char prefix, uint64_t *count, struct cs_stat *flags,
-    struct gap *gap, struct cs_error *err)
+count_keys(struct cs_store *s, leveldb_readoptions_t *ro, char prefix, uint64_t *count, struct cs_error *err)
 {
 	leveldb_iterator_t *it = leveldb_create_iterator(s->db, ro);
 	char *lerr = NULL;
-	int rc = 0;
 
 	for (leveldb_iter_seek(it, &prefix, 1); leveldb_iter_valid(it); leveldb_iter_next(it)) {
-		size_t klen, vlen;
+		size_t klen;
 		const char *key = leveldb_iter_key(it, &klen);
 
 		if (klen == 0 || key[0] != prefix)
 			break;
 		(*count)++;
-		if (flags != NULL) {
-			const char *value = leveldb_iter_value(it, &vlen);
-
-			if (vlen > 0 && (value[0] & CS_ENTRY_HAS_BODY))
-				flags->bodies++;
-			if (vlen > 0 && (value[0] & CS_ENTRY_PRUNED))
-				flags->pruned++;
-			if (vlen >= 5 && !(value[0] & CS_ENTRY_HAS_BODY) &&
-			    (rc = without_body(s, (const uint8_t *)key + 1, value, gap, err)) != 0)
-				break;
-		}
 	}
 	leveldb_iter_get_error(it, &lerr);
 	leveldb_iter_destroy(it);
@@ -90,7 +77,7 @@ count_keys(struct cs_store *s, leveldb_readoptions_t *ro, char prefix, uint64_t 
 		leveldb_free(lerr);
 		return CS_EX_IOERR;
 	}
-	return rc;
+	return 0;
 }
 
 static uint64_t
@@ -110,7 +97,7 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	size_t lens[CS_STAT_KINDS];
 	char limit_keys[CS_STAT_KINDS];
 	leveldb_readoptions_t *ro;
-	struct gap gap = { false, 0 };
+	struct entries entries = { s, st, false, 0, err };
 	struct cs_entry tip;
 	char *owned, name[64];
 	int rc;
@@ -118,11 +105,11 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	memset(st, 0, sizeof(*st));
 	ro = leveldb_readoptions_create();
 	leveldb_readoptions_set_fill_cache(ro, 0);
-	rc = count_keys(s, ro, 'E', &st->entries, st, &gap, err);
+	rc = cs_store_each_entry(s, NULL, count_entry, &entries, err);
 	if (rc == 0)
-		rc = count_keys(s, ro, 'X', &st->tips, NULL, NULL, err);
+		rc = count_keys(s, ro, 'X', &st->tips, err);
 	if (rc == 0)
-		rc = count_keys(s, ro, 'T', &st->transactions, NULL, NULL, err);
+		rc = count_keys(s, ro, 'T', &st->transactions, err);
 	leveldb_readoptions_destroy(ro);
 	if (rc != 0)
 		return rc;
@@ -142,7 +129,7 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	/* from the genesis, or the checkpoint the store starts at */
 	st->main = (uint64_t)st->tip_height - s->meta.base_height + 1;
 	st->forks = st->entries > st->main ? st->entries - st->main : 0;
-	st->prune_height = gap.found ? (uint64_t)gap.height + 1 : s->meta.base_height;
+	st->prune_height = entries.gap ? (uint64_t)entries.gap_height + 1 : s->meta.base_height;
 
 	for (int k = 0; k < CS_STAT_KINDS; k++) {
 		starts[k] = &kind_prefix[k];

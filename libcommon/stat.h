@@ -8,7 +8,8 @@
  * 'X' keys, transactions are 'T' keys, the main chain is the tip's height
  * + 1. One pass over the entries and the transaction index keys (no body is
  * read); memory is fixed. Returns 0, or CS_EX_IOERR when LevelDB cannot
- * read the store (or the tip entry is missing), CS_EX_SOFTWARE when out of
+ * read the store (or the tip entry is missing, or an entry's value is too
+ * short for its flags and height), CS_EX_SOFTWARE when out of
  * memory. The prune height costs a look-up in the height index for each
  * entry without a body that is higher than those seen before it (in hash
  * order: a few dozen). Free the result with cs_stat_free.
