@@ -30,12 +30,6 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
-/* A writer lets go after a commit when another command waits for the store
- * (SPEC §4: a cs-tip typed by hand answers within about a second), and in
- * any case after holding it this long, for waiters that do not say so
- * (flock(1) from a shell). */
-#define HOLD_MS 2000
-
 /* The longest an import waits at its end for LevelDB's compactions
  * (cs_store_settle); a command waiting for the store cuts it short. */
 #define SETTLE_MS 30000
@@ -115,9 +109,7 @@ commit(struct put *p, bool release, struct cs_error *err)
 static void
 let_waiters_in(struct put *p)
 {
-	sched_yield();
-	for (int i = 0; i < 1000 && cs_lock_wanted(&p->store.lock); i++)
-		usleep(1000);
+	cs_store_yield_to_waiters(&p->store);
 }
 
 /* Imports one input; returns 0, or the status that ends the import. */
@@ -163,7 +155,7 @@ put_input(struct put *p, const char *path, struct cs_error *err)
 		if (rc != 0)
 			break;
 		if (cs_import_batch_full(&p->import)) {
-			bool release = cs_store_held_ms(&p->store) >= HOLD_MS || cs_lock_wanted(&p->store.lock);
+			bool release = cs_store_should_let_go(&p->store);
 
 			if ((rc = commit(p, release, err)) != 0)
 				break;

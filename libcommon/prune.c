@@ -4,17 +4,19 @@
 #include "prune.h"
 
 #include "block.h"
+#include "cli.h"
 #include "exit.h"
+#include "grow.h"
+#include "header.h"
 #include "hex.h"
-#include "reader.h"
+#include "writer.h"
 
-#include <dirent.h>
-#include <errno.h>
+#include <inttypes.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 #define BATCH_OPS 10000
 /* A prefix with deletions in at most this many 1/256ths of its keys has
@@ -23,6 +25,8 @@
 #define COMPACT_SPARSE 8
 
 static const char touched_prefix[] = "BTEX";
+
+static int pause_planning(struct cs_prune *p, struct cs_error *err);
 
 static void
 touch(struct cs_prune *p, char prefix, uint8_t first)
@@ -69,6 +73,7 @@ cs_prune_init(struct cs_prune *p, struct cs_store *s, struct cs_error *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->store = s;
+	p->max_body_height = UINT32_MAX;
 	p->batch = leveldb_writebatch_create();
 	p->value = malloc(CS_ENTRY_VALUE_MAX);
 	if (p->batch == NULL || p->value == NULL) {
@@ -130,15 +135,11 @@ slot_insert(struct cs_prune *p, size_t index)
 static int
 fork_add(struct cs_prune *p, const struct cs_prune_fork *f, struct cs_error *err)
 {
-	if (p->fork_count == p->fork_cap) {
-		size_t cap = p->fork_cap ? 2 * p->fork_cap : 256;
-		struct cs_prune_fork *grown = realloc(p->forks, cap * sizeof(*grown));
+	struct cs_prune_fork *grown = cs_grow(p->forks, &p->fork_cap, p->fork_count + 1, 256, sizeof(*grown));
 
-		if (grown == NULL)
-			return out_of_memory(err);
-		p->forks = grown;
-		p->fork_cap = cap;
-	}
+	if (grown == NULL)
+		return out_of_memory(err);
+	p->forks = grown;
 	if (2 * (p->fork_count + 1) > p->fork_slot_cap) {
 		size_t cap = p->fork_slot_cap ? 2 * p->fork_slot_cap : 1024;
 		size_t *slots = calloc(cap, sizeof(*slots));
@@ -178,15 +179,11 @@ was_archived(struct cs_prune *p, const uint8_t hash[32])
 int
 cs_prune_mark_archived(struct cs_prune *p, size_t i, struct cs_error *err)
 {
-	if (p->archived_count == p->archived_cap) {
-		size_t cap = p->archived_cap ? 2 * p->archived_cap : 256;
-		uint8_t(*grown)[32] = realloc(p->archived, cap * sizeof(*grown));
+	uint8_t(*grown)[32] = cs_grow(p->archived, &p->archived_cap, p->archived_count + 1, 256, sizeof(*grown));
 
-		if (grown == NULL)
-			return out_of_memory(err);
-		p->archived = grown;
-		p->archived_cap = cap;
-	}
+	if (grown == NULL)
+		return out_of_memory(err);
+	p->archived = grown;
 	memcpy(p->archived[p->archived_count++], p->forks[i].hash, 32);
 	p->archived_sorted = false;
 	p->forks[i].archived = true;
@@ -227,6 +224,13 @@ below(const struct cs_prune *p, uint32_t height, uint32_t keep)
 	return (uint64_t)height + keep < p->tip_height;
 }
 
+/* Whether the body of the main-chain entry at height goes. */
+static bool
+body_goes(const struct cs_prune *p, uint32_t height)
+{
+	return height <= p->max_body_height && below(p, height, p->keep_bodies);
+}
+
 /* Scanning the entries stops at this many for a pause (see pause in
  * prune.h), and resumes after the last one seen. */
 #define SCAN_CHUNK 4096
@@ -236,20 +240,15 @@ static int
 plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 {
 	struct cs_prune *p = ctx;
+	struct cs_prune_body *grown;
 
 	memcpy(p->scan_last, hash, 32);
 	p->scan_count++;
-	if (!(flags & CS_ENTRY_HAS_BODY) || !below(p, height, p->keep_bodies))
+	if (!(flags & CS_ENTRY_HAS_BODY) || !body_goes(p, height))
 		return p->scan_count >= SCAN_CHUNK ? SCAN_PAUSE : 0;
-	if (p->body_count == p->body_cap) {
-		size_t cap = p->body_cap ? 2 * p->body_cap : 1024;
-		struct cs_prune_body *grown = realloc(p->bodies, cap * sizeof(*grown));
-
-		if (grown == NULL)
-			return CS_EX_SOFTWARE;
-		p->bodies = grown;
-		p->body_cap = cap;
-	}
+	if ((grown = cs_grow(p->bodies, &p->body_cap, p->body_count + 1, 1024, sizeof(*grown))) == NULL)
+		return CS_EX_SOFTWARE;
+	p->bodies = grown;
 	memcpy(p->bodies[p->body_count].hash, hash, 32);
 	p->bodies[p->body_count].height = height;
 	p->bodies[p->body_count].archived = false;
@@ -267,8 +266,6 @@ by_height(const void *a, const void *b)
 	return memcmp(x->hash, y->hash, 32);
 }
 
-/* Entries with a body below the height, then only those on the main chain
- * (forks keep theirs: only --forks touches them), by height. */
 /* Entries with a body below the height, then only those on the main chain
  * (forks keep theirs: only --forks touches them), by height. The scan goes
  * in chunks, with a pause between them. */
@@ -298,8 +295,8 @@ plan_bodies(struct cs_prune *p, struct cs_error *err)
 		}
 		p->body_count = kept;
 		resume = true;
-		if (rc == SCAN_PAUSE && p->pause != NULL) {
-			int pause_rc = p->pause(p->pause_ctx, err);
+		if (rc == SCAN_PAUSE) {
+			int pause_rc = pause_planning(p, err);
 
 			if (pause_rc != 0)
 				return pause_rc;
@@ -320,15 +317,11 @@ collect_tip(void *ctx, const uint8_t hash[32])
 {
 	struct tips *t = ctx;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		uint8_t(*grown)[32] = realloc(t->v, cap * sizeof(*grown));
+	uint8_t(*grown)[32] = cs_grow(t->v, &t->cap, t->n + 1, 64, sizeof(*grown));
 
-		if (grown == NULL)
-			return CS_EX_SOFTWARE;
-		t->v = grown;
-		t->cap = cap;
-	}
+	if (grown == NULL)
+		return CS_EX_SOFTWARE;
+	t->v = grown;
 	memcpy(t->v[t->n++], hash, 32);
 	return 0;
 }
@@ -341,15 +334,11 @@ struct path {
 static int
 path_push(struct path *path, const uint8_t hash[32], uint32_t height, struct cs_error *err)
 {
-	if (path->n == path->cap) {
-		size_t cap = path->cap ? 2 * path->cap : 64;
-		struct cs_prune_fork *grown = realloc(path->v, cap * sizeof(*grown));
+	struct cs_prune_fork *grown = cs_grow(path->v, &path->cap, path->n + 1, 64, sizeof(*grown));
 
-		if (grown == NULL)
-			return out_of_memory(err);
-		path->v = grown;
-		path->cap = cap;
-	}
+	if (grown == NULL)
+		return out_of_memory(err);
+	path->v = grown;
 	memset(&path->v[path->n], 0, sizeof(path->v[0]));
 	memcpy(path->v[path->n].hash, hash, 32);
 	path->v[path->n++].height = height;
@@ -545,8 +534,7 @@ cs_prune_drop_body(struct cs_prune *p, size_t i, bool *dropped, struct cs_error 
 	if ((rc = cs_store_read_entry(p->store, b->hash, &e, &owned, err)) != 0)
 		return rc == CS_EX_NOTFOUND ? corrupt(p, b->hash, "main-chain entry missing", err) : rc;
 	/* Checked again: another command may have reorganised meanwhile. */
-	if ((rc = on_main_chain(p, b->hash, e.height, &main, err)) != 0 || !main ||
-	    !below(p, e.height, p->keep_bodies))
+	if ((rc = on_main_chain(p, b->hash, e.height, &main, err)) != 0 || !main || !body_goes(p, e.height))
 		goto out;
 	if ((rc = drop_body_keys(p, b->hash, &had, err)) != 0)
 		goto out;
@@ -696,85 +684,496 @@ cs_prune_compact_next(struct cs_prune *p, size_t *cursor)
 	return false;
 }
 
-/* The sizes of the live tables, from LevelDB's own list of them: lines
- * " NUMBER:SIZE[smallest .. largest]" under "--- level N ---". */
+/*
+ * The workflow.
+ */
+
+static void
+emit(struct cs_prune *p, enum cs_prune_event ev)
+{
+	if (p->options != NULL && p->options->event != NULL)
+		p->options->event(p->options->event_ctx, ev, p);
+}
+
+/* Takes the store if it was let go; when another command changed the
+ * chain meanwhile, plans the forks again (bodies are checked one by one
+ * when dropped). */
 static int
-live_table_bytes(struct cs_store *s, uint64_t *bytes, struct cs_error *err)
+hold(struct cs_prune *p, struct cs_error *err)
 {
-	char *list = leveldb_property_value(s->db, "leveldb.sstables");
-	const char *line;
+	uint8_t now[32];
+	int rc;
 
-	if (list == NULL)
-		return cs_error_set(err, CS_EX_SOFTWARE, "LevelDB does not list its tables");
-	*bytes = 0;
-	for (line = list; *line != '\0'; line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : "") {
-		char *end;
+	if (cs_store_held(p->store))
+		return 0;
+	if ((rc = cs_store_acquire(p->store, err)) != 0 || (rc = cs_prune_fingerprint(p->store, now, err)) != 0)
+		return rc;
+	if (memcmp(now, p->fingerprint, 32) == 0)
+		return 0;
+	memcpy(p->fingerprint, now, 32);
+	p->replanned = true;
+	return cs_prune_replan_forks(p, err);
+}
 
-		if (line[0] != ' ')
-			continue;
-		strtoull(line + 1, &end, 10);
-		if (*end == ':')
-			*bytes += strtoull(end + 1, NULL, 10);
-	}
-	leveldb_free(list);
+/* Lets go of the store (nothing uncommitted), remembering the chain's
+ * fingerprint for hold(). */
+static int
+let_go(struct cs_prune *p, struct cs_error *err)
+{
+	int rc;
+
+	/* closing would drop an error of LevelDB's background thread */
+	if ((rc = cs_store_check_background(p->store, err)) != 0 ||
+	    (rc = cs_prune_fingerprint(p->store, p->fingerprint, err)) != 0)
+		return rc;
+	cs_store_release(p->store);
+	emit(p, CS_PRUNE_LET_GO);
 	return 0;
 }
 
-static bool
-is_table(const char *name)
+/* Between batches: lets go when the store's policy says so, and gives the
+ * waiters their turn. */
+static int
+maybe_let_go(struct cs_prune *p, struct cs_error *err)
 {
-	size_t n = strlen(name);
-
-	return (n > 4 && strcmp(name + n - 4, ".ldb") == 0) || (n > 4 && strcmp(name + n - 4, ".sst") == 0);
-}
-
-int
-cs_prune_disk_bytes(struct cs_store *s, uint64_t *bytes, struct cs_error *err)
-{
-	struct dirent *d;
-	struct stat st;
-	char file[8192];
-	DIR *dir;
 	int rc;
 
-	if ((rc = live_table_bytes(s, bytes, err)) != 0)
+	if (!cs_store_should_let_go(p->store))
+		return 0;
+	if ((rc = let_go(p, err)) != 0)
 		return rc;
-	if (lstat(s->dbpath, &st) != 0 || (dir = opendir(s->dbpath)) == NULL)
-		return cs_error_set(err, CS_EX_IOERR, "cannot read '%s': %s", s->dbpath, strerror(errno));
-	*bytes += (uint64_t)st.st_size;
-	while ((d = readdir(dir)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 || is_table(d->d_name))
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", s->dbpath, d->d_name);
-		if (lstat(file, &st) == 0)
-			*bytes += (uint64_t)st.st_size;
-	}
-	closedir(dir);
+	cs_store_yield_to_waiters(p->store);
 	return 0;
 }
 
-int
-cs_prune_archive_whole(const char *path, uint64_t *whole, struct cs_error *err)
+/* Between chunks of planning (in a run only). */
+static int
+pause_planning(struct cs_prune *p, struct cs_error *err)
 {
-	struct cs_reader r;
-	struct cs_record rec;
-	enum cs_read st;
 	int rc;
 
-	*whole = 0;
-	memset(&r, 0, sizeof(r));
-	if ((rc = cs_reader_open(&r, path, CS_FORMAT_CBOR, NULL, err)) != 0)
+	if (p->options == NULL)
+		return 0;
+	if ((rc = maybe_let_go(p, err)) != 0)
 		return rc;
-	while ((st = cs_reader_next(&r, &rec, true, err)) == CS_READ_RECORD)
-		*whole = cs_input_offset(&r.in);
-	/* Only an item cut short by the end of the file is torn. A file
-	 * that holds something else (it was not ours first) is left whole. */
-	if (st == CS_READ_ERROR && err->code == CS_EX_DATAERR) {
-		if (!r.in.eof || strstr(err->message, "truncated item") == NULL)
-			*whole = UINT64_MAX;
-		st = CS_READ_END;
+	return hold(p, err);
+}
+
+/* Appends the entry to the archive, with its body when it has one, or
+ * without to the dry run's output. *written: whether it was written; an
+ * entry gone meanwhile is not, nor one whose body was to be archived
+ * (need_body) and is gone. */
+static int
+write_entry(struct cs_prune *p, const uint8_t hash[32], bool need_body, bool *written, struct cs_error *err)
+{
+	struct cs_print how = { .format = CS_FORMAT_CBOR, .opaque = p->store->meta.opaque, .branchlen = -1 };
+	char *owned, *body = NULL;
+	struct cs_entry e;
+	size_t len;
+	int rc;
+
+	*written = false;
+	rc = cs_store_get_entry(p->store, hash, &e, &owned, err);
+	if (rc == CS_EX_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (p->options->dry_run != NULL) {
+		struct cs_chain_view view;
+
+		how.format = p->options->format;
+		cs_chain_view_init(&view, p->store);
+		how.view = &view;
+		rc = cs_write_entry(p->options->dry_run, &how, &e, err);
+		*written = rc == 0;
+		cs_store_free(owned);
+		return rc;
 	}
-	rc = st == CS_READ_END ? 0 : err->code;
-	cs_reader_close(&r);
+	rc = cs_store_get_body(p->store, hash, &body, &len, err);
+	if (rc == 0) {
+		e.body = (const uint8_t *)body;
+		e.body_len = len;
+	}
+	if (rc == 0 || (rc == CS_EX_NOTFOUND && !need_body)) {
+		how.with_body = true;
+		cs_write_entry(&p->archive->buf, &how, &e, NULL);
+		*written = true;
+		rc = 0;
+	} else if (rc == CS_EX_NOTFOUND) {
+		rc = 0;
+	}
+	cs_store_free(body);
+	cs_store_free(owned);
 	return rc;
+}
+
+/* Writes the archive's buffer out once it holds a chunk, then maybe lets go. */
+static int
+archive_chunk(struct cs_prune *p, struct cs_error *err)
+{
+	int rc;
+
+	if (!cs_archive_full(p->archive))
+		return 0;
+	if ((rc = cs_archive_flush(p->archive, err)) != 0)
+		return rc;
+	return maybe_let_go(p, err);
+}
+
+/* Syncing a large archive takes a while: not while holding the store
+ * (hold() takes it again, and sees what changed meanwhile). */
+static int
+archive_sync(struct cs_prune *p, struct cs_error *err)
+{
+	int rc;
+
+	if ((rc = cs_archive_flush(p->archive, err)) != 0)
+		return rc;
+	if (!cs_archive_unsynced(p->archive))
+		return 0;
+	if (cs_store_held(p->store) && (rc = let_go(p, err)) != 0)
+		return rc;
+	return cs_archive_sync(p->archive, err);
+}
+
+/* One pass over the fork table, archiving what goes and is not archived
+ * yet; it stops early, with p->replanned set, when taking the store again
+ * found the chain changed (the table was planned anew). */
+static int
+archive_forks_pass(struct cs_prune *p, struct cs_error *err)
+{
+	bool written;
+	int rc;
+
+	for (size_t i = 0; i < p->fork_count; i++) {
+		if (!p->forks[i].drop || p->forks[i].archived)
+			continue;
+		if ((rc = hold(p, err)) != 0)
+			return rc;
+		if (p->replanned)
+			return 0;
+		if ((rc = write_entry(p, p->forks[i].hash, false, &written, err)) != 0)
+			return rc;
+		if (written && (rc = cs_prune_mark_archived(p, i, err)) != 0)
+			return rc;
+		if ((rc = archive_chunk(p, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Archives the planned bodies (when bodies is set) and the fork entries
+ * not archived yet, until a pass finds the plan unchanged, and syncs the
+ * archive. */
+static int
+archive_pending(struct cs_prune *p, bool bodies, struct cs_error *err)
+{
+	bool written;
+	int rc;
+
+	for (size_t i = 0; bodies && i < p->body_count; i++) {
+		if (p->bodies[i].archived)
+			continue;
+		if ((rc = hold(p, err)) != 0 || (rc = write_entry(p, p->bodies[i].hash, true, &written, err)) != 0)
+			return rc;
+		p->bodies[i].archived = written;
+		if ((rc = archive_chunk(p, err)) != 0)
+			return rc;
+	}
+	do {
+		p->replanned = false;
+		if ((rc = archive_forks_pass(p, err)) != 0)
+			return rc;
+	} while (p->replanned);
+	return archive_sync(p, err);
+}
+
+static int
+commit(struct cs_prune *p, struct cs_error *err)
+{
+	int rc;
+
+	if ((rc = cs_prune_commit(p, err)) != 0)
+		return rc;
+	emit(p, CS_PRUNE_PROGRESS);
+	return maybe_let_go(p, err);
+}
+
+static int
+drop_bodies(struct cs_prune *p, struct cs_error *err)
+{
+	bool dropped;
+	int rc;
+
+	for (size_t i = 0; i < p->body_count; i++) {
+		if (p->archive != NULL && !p->bodies[i].archived)
+			continue; /* gone before it could be archived */
+		if ((rc = hold(p, err)) != 0 || (rc = cs_prune_drop_body(p, i, &dropped, err)) != 0)
+			return rc;
+		if (cs_prune_batch_full(p) && (rc = commit(p, err)) != 0)
+			return rc;
+	}
+	return cs_prune_commit(p, err);
+}
+
+/* One pass over the fork table, children first (from its end), so that
+ * every commit leaves the branches linked; it stops early, with
+ * p->replanned set, when taking the store again found the chain changed
+ * (nothing is uncommitted then: the store is let go only after a commit). */
+static int
+drop_forks_pass(struct cs_prune *p, struct cs_error *err)
+{
+	bool dropped;
+	int rc;
+
+	for (size_t i = p->fork_count; i-- > 0;) {
+		if ((rc = hold(p, err)) != 0)
+			return rc;
+		if (p->replanned)
+			return 0;
+		if (!p->forks[i].drop)
+			continue;
+		if ((rc = cs_prune_drop_fork(p, i, &dropped, err)) != 0)
+			return rc;
+		if (cs_prune_batch_full(p) && (rc = commit(p, err)) != 0)
+			return rc;
+	}
+	return cs_prune_commit(p, err);
+}
+
+/* Until a pass goes through with the plan unchanged: what a new plan adds
+ * is archived first, then the pass starts over from it. */
+static int
+drop_forks(struct cs_prune *p, struct cs_error *err)
+{
+	int rc;
+
+	do {
+		if ((rc = hold(p, err)) != 0)
+			return rc;
+		if (p->archive != NULL && (rc = archive_pending(p, false, err)) != 0)
+			return rc;
+		p->replanned = false;
+		if ((rc = drop_forks_pass(p, err)) != 0)
+			return rc;
+	} while (p->replanned);
+	return 0;
+}
+
+static int
+compact_all(struct cs_prune *p, struct cs_error *err)
+{
+	size_t cursor = 0;
+	int rc;
+
+	for (;;) {
+		if ((rc = hold(p, err)) != 0)
+			return rc;
+		if (!cs_prune_compact_next(p, &cursor))
+			return 0;
+		if ((rc = cs_store_check_background(p->store, err)) != 0)
+			return rc;
+		emit(p, CS_PRUNE_PROGRESS);
+		if ((rc = maybe_let_go(p, err)) != 0)
+			return rc;
+	}
+}
+
+static int
+dry_run(struct cs_prune *p, struct cs_error *err)
+{
+	struct cs_out *out = p->options->dry_run;
+	bool written;
+	int rc = 0;
+
+	for (size_t i = 0; i < p->body_count + p->fork_count && !out->closed; i++) {
+		bool body = i < p->body_count;
+		const uint8_t *hash = body ? p->bodies[i].hash : p->forks[i - p->body_count].hash;
+
+		if (!body && !p->forks[i - p->body_count].drop)
+			continue;
+		if ((rc = cs_store_acquire(p->store, err)) != 0 || (rc = write_entry(p, hash, false, &written, err)) != 0 ||
+		    (rc = cs_out_drain(out, p->store, false, err)) != 0)
+			break;
+	}
+	return rc;
+}
+
+static void
+format_time(uint32_t time, char out[32])
+{
+	time_t t = (time_t)time;
+	struct tm tm;
+
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+/* The highest height whose body may go, from --keep-bodies-above or
+ * --keep-bodies-since, as Bitcoin Core's pruneblockchain finds it. */
+static int
+plan_max_height(struct cs_prune *p, struct cs_error *err)
+{
+	const struct cs_prune_options *o = p->options;
+	int rc;
+
+	if (o->bodies_on) {
+		p->keep_bodies = o->keep_bodies;
+		return 0;
+	}
+	p->keep_bodies = o->force ? 0 : CS_PRUNE_MIN_KEEP;
+	if ((rc = load_tip_height(p, err)) != 0)
+		return rc;
+	if (o->height_on) {
+		if (o->height > p->tip_height)
+			return cs_error_set(err, CS_EX_NOTFOUND, "--keep-bodies-above %" PRIu32 ": the tip is at height %" PRIu32,
+			    o->height, p->tip_height);
+		p->max_body_height = o->height;
+		return 0;
+	}
+	if (p->store->meta.opaque)
+		return cs_error_set(err, CS_EX_USAGE, "'%s' is an opaque store: its headers carry no time for --keep-bodies-since",
+		    p->store->dir);
+	return cs_prune_height_for_time(p, o->time, &p->max_body_height, err);
+}
+
+int
+cs_prune_height_for_time(struct cs_prune *p, uint32_t time, uint32_t *height, struct cs_error *err)
+{
+	uint32_t goal = time > CS_PRUNE_TIME_WINDOW ? time - CS_PRUNE_TIME_WINDOW : 0, most = 0;
+	struct cs_main_cursor c;
+	struct cs_entry e;
+	char when[32];
+	int rc;
+
+	/* the running maximum from the genesis: the times before a checkpoint */
+	for (unsigned i = 0; i < p->store->meta.root_time_count; i++)
+		most = p->store->meta.root_times[i] > most ? p->store->meta.root_times[i] : most;
+	cs_main_cursor_init(&c, p->store, p->store->meta.base_height);
+	for (size_t n = 1;; n++) {
+		if ((rc = cs_main_cursor_next(&c, &e, err)) != 0)
+			break;
+		if (e.header_len == CS_HEADER_SIZE) {
+			struct cs_header h;
+
+			cs_header_decode(e.header, &h);
+			most = h.time > most ? h.time : most;
+		}
+		if (most >= goal) {
+			*height = e.height;
+			break;
+		}
+		if (n % SCAN_CHUNK == 0 && (rc = pause_planning(p, err)) != 0)
+			break;
+	}
+	cs_main_cursor_close(&c);
+	if (rc == CS_EX_NOTFOUND) {
+		format_time(time, when);
+		return cs_error_set(err, CS_EX_NOTFOUND,
+		    "--keep-bodies-since %s: no main-chain block has a time of two hours before it or later", when);
+	}
+	return rc;
+}
+
+int
+cs_prune_run(struct cs_prune *p, const struct cs_prune_options *options, struct cs_archive *archive,
+    struct cs_error *err)
+{
+	int rc;
+
+	p->options = options;
+	p->archive = options->dry_run == NULL ? archive : NULL;
+	p->bodies_on = options->bodies_on || options->height_on || options->time_on;
+	p->forks_on = options->forks_on;
+	p->keep_forks = options->keep_forks;
+	if ((p->bodies_on && (rc = plan_max_height(p, err)) != 0) || (rc = cs_prune_plan(p, err)) != 0 ||
+	    (rc = cs_prune_fingerprint(p->store, p->fingerprint, err)) != 0)
+		return rc;
+	if (options->dry_run != NULL)
+		return dry_run(p, err);
+	if (p->archive != NULL && (rc = archive_pending(p, true, err)) != 0)
+		return rc;
+	if ((rc = drop_bodies(p, err)) != 0 || (rc = drop_forks(p, err)) != 0)
+		return rc;
+	return compact_all(p, err);
+}
+
+int
+cs_prune_store(const struct cs_prune_options *options, struct cs_prune_result *result, struct cs_error *err)
+{
+	struct cs_archive archive;
+	struct cs_store store;
+	struct cs_prune p;
+	int rc, close_rc;
+
+	memset(result, 0, sizeof(*result));
+	memset(&p, 0, sizeof(p));
+	cs_archive_init(&archive);
+	if ((rc = cs_store_open(&store, options->dir, options->command, options->wait, err)) == 0 &&
+	    (rc = cs_prune_init(&p, &store, err)) == 0) {
+		p.options = options;
+		p.archive = &archive;
+		if (options->archive != NULL && options->dry_run == NULL &&
+		    (rc = cs_archive_open(&archive, options->archive, err)) == 0 && archive.cut_bytes > 0)
+			emit(&p, CS_PRUNE_ARCHIVE_CUT);
+	}
+	if (rc == 0 && options->measure)
+		rc = cs_store_disk_bytes(&store, &result->bytes_before, err);
+	if (rc == 0)
+		rc = cs_prune_run(&p, options, archive.fd >= 0 ? &archive : NULL, err);
+	if (rc == 0 && options->measure && options->dry_run == NULL && (rc = cs_store_acquire(&store, err)) == 0)
+		rc = cs_store_disk_bytes(&store, &result->bytes_after, err);
+	cs_store_close(&store);
+	if ((close_rc = cs_archive_close(&archive, rc == 0 ? err : NULL)) != 0 && rc == 0)
+		rc = close_rc;
+	result->stats = p.stats;
+	result->body_plan = p.body_count;
+	result->fork_plan = p.fork_drops;
+	cs_prune_free(&p);
+	return rc;
+}
+
+int
+cs_prune_parse_time(const char *text, uint32_t *time)
+{
+	struct tm tm, back;
+	int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
+	size_t len = strlen(text);
+	time_t t;
+
+	if (len > 0 && strspn(text, "0123456789") == len)
+		return cs_parse_u32(text, time);
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || used != 10)
+		return -1;
+	if (text[used] == 'T') {
+		int more = 0;
+
+		if (sscanf(text + used, "T%2d:%2d%n", &hour, &minute, &more) != 2 || more != 6)
+			return -1;
+		used += more;
+		if (text[used] == ':') {
+			if (sscanf(text + used, ":%2d%n", &second, &more) != 1 || more != 3)
+				return -1;
+			used += more;
+		}
+		if (text[used] == 'Z')
+			used++;
+	}
+	if (text[used] != '\0' || strspn(text, "0123456789-T:Z") != len)
+		return -1;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = second;
+	back = tm;
+	/* timegm normalises what is out of range (February 30, hour 24):
+	 * such a date is refused, not moved */
+	if ((t = timegm(&tm)) == (time_t)-1 || t < 0 || (uint64_t)t > UINT32_MAX || tm.tm_year != back.tm_year ||
+	    tm.tm_mon != back.tm_mon || tm.tm_mday != back.tm_mday || tm.tm_hour != back.tm_hour ||
+	    tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return -1;
+	*time = (uint32_t)t;
+	return 0;
 }

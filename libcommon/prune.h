@@ -19,9 +19,20 @@
  * becomes a chain tip ('X') in that same write. After a crash between two
  * commits the store is consistent; what was not committed is still there.
  *
+ * The workflow (cs_prune_store, what cs-prune runs): plan; with an
+ * archive, append everything that goes to it and sync it before the first
+ * deletion; drop the bodies, then the fork entries; compact. Between
+ * commits the store is let go when the store's policy says so
+ * (cs_store_should_let_go), and while it is let go another command may
+ * change the chain: the store is taken again through one function that
+ * compares the chain's fingerprint and, when it changed, plans the forks
+ * again (what is new is archived before anything of it goes). Syncing
+ * the archive is done with the store let go too.
+ *
  * Contract: functions that read or write need the prune's store held; they
  * return 0 or an enum cs_exit code and fill err (error.h). Nothing here
- * prints or exits. A plan holds hashes and heights, not entries: entries
+ * prints or exits: what a caller shows (a cut archive, progress) it is
+ * told through the event callback. A plan holds hashes and heights, not entries: entries
  * are read again, under the lock, when they are archived or dropped, and
  * what changed meanwhile (a body already gone, an entry now on the main
  * chain, a tip now lower) is skipped, not dropped.
@@ -29,7 +40,10 @@
 #ifndef CS_PRUNE_H
 #define CS_PRUNE_H
 
+#include "archive.h"
 #include "error.h"
+#include "format.h"
+#include "output.h"
 #include "store.h"
 
 #include <leveldb/c.h>
@@ -67,10 +81,53 @@ struct cs_prune_stats {
 	uint64_t fork_bodies;  /* bodies that went with them */
 };
 
+/* What cs_prune_store reports as it goes, through options.event. */
+enum cs_prune_event {
+	CS_PRUNE_ARCHIVE_CUT, /* opening the archive cut off a torn record:
+				 p->archive->cut_bytes at p->archive->cut_at */
+	CS_PRUNE_LET_GO,      /* the store was let go: another command may
+				 change it until the pruner takes it again */
+	CS_PRUNE_PROGRESS,    /* a commit or a compaction step is done: the
+				 plan and p->stats say how far it is */
+};
+
+struct cs_prune;
+
+/* What to prune and how. Of the bodies options at most one is set:
+ * keep_bodies (--keep-bodies N: main-chain bodies more than N below the
+ * tip go), height (--keep-bodies-above H: those at heights up to H go),
+ * time (--keep-bodies-since T: those up to the height Bitcoin Core's
+ * pruneblockchain finds for the time T, see cs_prune_height_for_time).
+ * Without force, height and time never drop a body within
+ * CS_PRUNE_MIN_KEEP of the tip (Core's pruneblockchain lowers the height
+ * the same way); with it, the tip's body still stays. */
+struct cs_prune_options {
+	const char *dir, *command; /* the store, and the command that holds it */
+	double wait;               /* seconds to wait for the store, each time */
+	bool bodies_on;
+	uint32_t keep_bodies;
+	bool height_on;
+	uint32_t height;
+	bool time_on;
+	uint32_t time;
+	bool force;
+	bool forks_on;
+	uint32_t keep_forks;
+	const char *archive;       /* append what goes to this file first; NULL: none */
+	struct cs_out *dry_run;    /* print what would go here, change nothing; NULL: prune */
+	enum cs_format format;     /* of the dry run's records */
+	bool measure;              /* the bytes on disk before and after */
+	void (*event)(void *ctx, enum cs_prune_event ev, const struct cs_prune *p);
+	void *event_ctx;
+};
+
 struct cs_prune {
 	struct cs_store *store;
 	bool bodies_on, forks_on;
-	uint32_t keep_bodies, keep_forks;
+	/* a main-chain body at height h goes when h + keep_bodies < the tip's
+	 * height and h <= max_body_height */
+	uint32_t keep_bodies, max_body_height;
+	uint32_t keep_forks;
 	uint32_t tip_height;
 	/* the plan: bodies by height; every fork entry, parents first */
 	struct cs_prune_body *bodies;
@@ -84,11 +141,8 @@ struct cs_prune {
 	uint8_t (*archived)[32];
 	size_t archived_count, archived_cap;
 	bool archived_sorted;
-	/* planning scans the entries in chunks, calling pause (when set)
-	 * between them: the caller may let go of the store there, and must
-	 * hold it again before returning 0 */
-	int (*pause)(void *ctx, struct cs_error *err);
-	void *pause_ctx;
+	/* planning scans the entries in chunks; between them, in a run, the
+	 * store may be let go */
 	size_t scan_count;
 	uint8_t scan_last[32];
 	/* the write batch being built */
@@ -99,6 +153,18 @@ struct cs_prune {
 	/* key ranges with deletions, by prefix ('B' 'T' 'E' 'X') and first
 	 * byte after it: what compaction has to visit */
 	uint8_t touched[4][32];
+	/* the workflow (cs_prune_run) */
+	const struct cs_prune_options *options;
+	struct cs_archive *archive; /* NULL when not archiving */
+	uint8_t fingerprint[32];    /* of the store when last let go */
+	bool replanned;             /* the forks were planned again since cleared */
+};
+
+/* What cs_prune_store did. */
+struct cs_prune_result {
+	struct cs_prune_stats stats;
+	size_t body_plan, fork_plan; /* planned: bodies and fork entries to go */
+	uint64_t bytes_before, bytes_after; /* with options.measure (after: not for a dry run) */
 };
 
 int cs_prune_init(struct cs_prune *p, struct cs_store *s, struct cs_error *err);
@@ -136,17 +202,33 @@ int cs_prune_fingerprint(struct cs_store *s, uint8_t out[32], struct cs_error *e
  * error from compaction: call cs_store_check_background after each. */
 bool cs_prune_compact_next(struct cs_prune *p, size_t *cursor);
 
-/* The bytes the database takes on disk, as du -sb counts its directory,
- * less the table files that LevelDB is still writing or has not removed
- * yet (a compaction it was running, or that closing interrupted): the
- * tables counted are those LevelDB lists as live. */
-/* The length of the whole records at the start of an archive (a CBOR
- * sequence of entries) at path: less than its size when a run was killed
- * while it wrote one (a torn tail: the last item cut short). Records are
- * appended after whole ones only, else everything after the torn one could
- * not be replayed. A file that holds something else than records (a
- * malformed item not cut short by its end) has no torn tail: UINT64_MAX. */
-int cs_prune_archive_whole(const char *path, uint64_t *whole, struct cs_error *err);
-int cs_prune_disk_bytes(struct cs_store *s, uint64_t *bytes, struct cs_error *err);
+/* The whole workflow on the store at options->dir: opens it (and the
+ * archive, only once the store is open), plans, then prints (dry run) or
+ * archives, drops and compacts, letting go between commits; closes
+ * everything. The store missing: CS_EX_NOINPUT, and no archive is made.
+ * A height above the tip, or a time no main-chain block reaches:
+ * CS_EX_NOTFOUND, nothing changed. --keep-bodies-since in an opaque store
+ * (its headers carry no time): CS_EX_USAGE. */
+int cs_prune_store(const struct cs_prune_options *options, struct cs_prune_result *result, struct cs_error *err);
+
+/* The same on a prune set up with cs_prune_init on a store that is held,
+ * with options (kept by pointer) and archive (open, or NULL). */
+int cs_prune_run(struct cs_prune *p, const struct cs_prune_options *options, struct cs_archive *archive,
+    struct cs_error *err);
+
+/* Bitcoin Core's pruneblockchain with a time: the height of the first
+ * main-chain entry whose time, or an earlier entry's, is at least
+ * time - CS_PRUNE_TIME_WINDOW (its FindEarliestAtLeast); the bodies up to
+ * that height, it included, go. CS_EX_NOTFOUND when no entry is that
+ * recent. Reads the main chain from its start, letting go between chunks
+ * as planning does. */
+#define CS_PRUNE_TIME_WINDOW 7200 /* Core's TIMESTAMP_WINDOW: two hours */
+int cs_prune_height_for_time(struct cs_prune *p, uint32_t time, uint32_t *height, struct cs_error *err);
+
+/* --keep-bodies-since's argument: a unix time (digits), or an ISO 8601
+ * date (YYYY-MM-DD, midnight UTC) or date and time (YYYY-MM-DDTHH:MM[:SS],
+ * UTC, with or without a final Z). -1 when it is none of these, or outside
+ * 1970-01-01 to 2106-02-07T06:28:15Z (what a block time can hold). */
+int cs_prune_parse_time(const char *text, uint32_t *time);
 
 #endif

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,56 @@ cs_store_held_ms(const struct cs_store *s)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - s->held_since.tv_sec) * 1000 + (now.tv_nsec - s->held_since.tv_nsec) / 1000000;
+}
+
+bool
+cs_store_should_let_go(struct cs_store *s)
+{
+	return cs_store_held_ms(s) >= CS_STORE_HOLD_MS || cs_lock_wanted(&s->lock);
+}
+
+void
+cs_store_yield_to_waiters(struct cs_store *s)
+{
+	sched_yield();
+	for (int i = 0; i < 1000 && cs_lock_wanted(&s->lock); i++)
+		usleep(1000);
+}
+
+/* Bytes of the regular files in path, and in the directories below it down
+ * to depth more. */
+static int
+bytes_under(const char *path, int depth, uint64_t *bytes)
+{
+	char file[8192];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(path);
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		if (lstat(file, &st) != 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			*bytes += (uint64_t)st.st_size;
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			bytes_under(file, depth - 1, bytes);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+cs_store_disk_bytes(const struct cs_store *s, uint64_t *bytes, struct cs_error *err)
+{
+	*bytes = 0;
+	if (bytes_under(s->dbpath, 1, bytes) != 0)
+		return cs_error_set(err, CS_EX_IOERR, "cannot read '%s': %s", s->dbpath, strerror(errno));
+	return 0;
 }
 
 void

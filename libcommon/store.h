@@ -154,6 +154,22 @@ void cs_store_release(struct cs_store *s);
 bool cs_store_held(const struct cs_store *s);
 /* Milliseconds since the store was last acquired. */
 long cs_store_held_ms(const struct cs_store *s);
+/* The let-go policy of a long writer (cs-put, cs-prune), asked between
+ * commits: let go when another command waits for the store (SPEC §4: a
+ * cs-tip typed by hand answers within about a second), and in any case
+ * after holding it CS_STORE_HOLD_MS, for waiters that do not say so
+ * (flock(1) from a shell). cs_store_yield_to_waiters, called after letting
+ * go, gives the waiting commands the store before the writer asks for it
+ * again: it waits, up to a second, until none says it waits. */
+#define CS_STORE_HOLD_MS 2000
+bool cs_store_should_let_go(struct cs_store *s);
+void cs_store_yield_to_waiters(struct cs_store *s);
+/* The bytes the store's database takes on disk, the one definition every
+ * command reports: the sizes of the regular files in DIR/db and in its
+ * lost/ directory, added up (du -b counts the same files). A file removed
+ * while it is counted (a compaction's) counts for nothing. CS_EX_IOERR
+ * when DIR/db cannot be read. */
+int cs_store_disk_bytes(const struct cs_store *s, uint64_t *bytes, struct cs_error *err);
 void cs_store_close(struct cs_store *s);
 void cs_store_free(void *owned);
 

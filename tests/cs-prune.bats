@@ -580,3 +580,139 @@ print(blocks[4].hex())' "$REORG/blk_0_to_4.dat")" ]
 	assert_equal "${#lines[@]}" 1
 	run -0 cs-get -n 11700 --body -f json
 }
+
+# core_height_for TIME: the height Bitcoin Core's pruneblockchain prunes up
+# to for a timestamp: FindEarliestAtLeast(TIME - 7200), the first block
+# whose time, or an earlier block's, is at least TIME - 7200, worked out
+# here from the mainnet headers file (blocks 0..255); "none" if no block is.
+core_height_for() {
+	"$PY" -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(); goal = int(sys.argv[2]) - 7200; most = 0
+for h in range(256):
+    most = max(most, struct.unpack_from("<I", d, 80 * h + 68)[0])
+    if most >= goal:
+        print(h); break
+else:
+    print("none")' "$MAINNET" "$1"
+}
+
+@test "cs-prune --keep-bodies-above H --force: bodies at H and below go, as Core's pruneblockchain H; pruneheight H + 1" {
+	blocks_store
+	txs=$(blk_txids "$BTCD_BLOCKS" | awk '$1 <= 100' | wc -l)
+	run -0 --separate-stderr cs-prune -v --keep-bodies-above 100 --force
+	assert_output ''
+	assert_err_regex "^cs-prune: dropped 100 bodies and 0 fork entries \\(0 with a body\\), unindexed $txs transactions; [0-9]+ bytes on disk before, [0-9]+ after\$"
+	run -1 --separate-stderr cs-get -n 100 --body -f json
+	assert_err_equal "cs-get: '$(cs-get -n 100 -f json | jq -r .hash)': body pruned"
+	run -0 cs-get --range 101..255 --body -f json
+	assert_json '[.body != null] | all' "$(printf 'true\n%.0s' {101..255} | head -c -1)"
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .bodies, .pruned_bodies] | join(" ")' "101 155 100"
+	# the first payment (block 170) is still indexed, block 9's coinbase not
+	run -0 cs-get --tx -f json "$TX_FIRST_PAYMENT"
+	assert_json '[.height, .index] | join(" ")' "170 1"
+	run -1 cs-get --tx -f json "$TX_COINBASE_9"
+	# the tip's body always stays, --force or not
+	run -0 --separate-stderr cs-prune -v --keep-bodies-above 255 --force
+	assert_err_regex '^cs-prune: dropped 154 bodies '
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .bodies] | join(" ")' "255 1"
+	run -0 cs-invariants
+}
+
+@test "cs-prune --keep-bodies-above: within 288 of the tip only with --force; above the tip: 1, nothing changed" {
+	blocks_store
+	before=$(cs-get --range 1.. --body -f hex | md5sum)
+	# tip 255: every height is within 288 of it (Core's MIN_BLOCKS_TO_KEEP)
+	run -0 --separate-stderr cs-prune -v --keep-bodies-above 100
+	assert_err_regex '^cs-prune: dropped 0 bodies and 0 fork entries '
+	run -0 cs-prune --keep-bodies-above 100 --dry-run -f json
+	assert_output ''
+	run -1 --separate-stderr cs-prune --keep-bodies-above 256 --force
+	assert_output ''
+	assert_err_equal 'cs-prune: --keep-bodies-above 256: the tip is at height 255'
+	run -1 --separate-stderr cs-prune --keep-bodies-above 256 --force --archive a.cbor
+	[[ ! -s a.cbor ]]
+	assert_equal "$(cs-get --range 1.. --body -f hex | md5sum)" "$before"
+	run -0 cs-stat -f json
+	assert_json .pruneheight 1
+}
+
+@test "cs-prune --keep-bodies-since: a date, a date and time, a unix time: the height Core's pruneblockchain finds" {
+	blocks_store
+	# 2009-01-11T00:00:00Z; the same instant three ways
+	t=1231632000
+	h=$(core_height_for $t)
+	[[ $h =~ ^[0-9]+$ ]] && ((h > 1 && h < 255))
+	for when in 2009-01-11 2009-01-11T00:00:00Z 2009-01-11T00:00 $t; do
+		run -0 cs-prune --keep-bodies-since "$when" --force --dry-run -f json
+		assert_json '[.height] | join(" ")' "$(seq 1 "$h")"
+	done
+	run -0 --separate-stderr cs-prune -v --keep-bodies-since 2009-01-11 --force --archive a.cbor
+	assert_err_regex "^cs-prune: dropped $h bodies "
+	run -0 cbor2json a.cbor
+	assert_json '[.height] | join(" ")' "$(seq 1 "$h")"
+	run -0 cs-stat -f json
+	assert_json .pruneheight $((h + 1))
+	# block h's time, or an earlier one's, is at least two hours before
+	# the date; h - 1's and every earlier one's are not
+	run -0 cs-get --range 0..$h -f json
+	"$PY" -c 'import json, sys
+hs = [json.loads(l) for l in sys.stdin]
+import struct
+d = open(sys.argv[1], "rb").read()
+times = [struct.unpack_from("<I", d, 80 * e["height"] + 68)[0] for e in hs]
+assert max(times[:-1]) < int(sys.argv[2]) - 7200 <= max(times)' "$MAINNET" $t <<<"$output"
+	run -0 cs-invariants
+}
+
+@test "cs-prune --keep-bodies-since: no block that recent: 1; bad dates: 64; an opaque store: 64" {
+	blocks_store
+	before=$(cs-get --range 1.. --body -f hex | md5sum)
+	[[ $(core_height_for 1262304000) == none ]]
+	run -1 --separate-stderr cs-prune --keep-bodies-since 2010-01-01 --force
+	assert_err_equal 'cs-prune: --keep-bodies-since 2010-01-01T00:00:00Z: no main-chain block has a time of two hours before it or later'
+	for bad in 2009-02-30 2009-1-11 '2009-01-11 00:00' 2009-01-11T00:00+01:00 yesterday -5 4294967296; do
+		run -64 --separate-stderr cs-prune --keep-bodies-since "$bad" --force
+		assert_err_contains "cs-prune: bad --keep-bodies-since '$bad': expected a unix time or a UTC date, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]"
+	done
+	run -64 --separate-stderr cs-prune --keep-bodies-above x
+	assert_err_contains "cs-prune: bad --keep-bodies-above 'x': expected a height"
+	run -64 --separate-stderr cs-prune --keep-bodies 300 --keep-bodies-above 10
+	assert_err_contains 'cs-prune: --keep-bodies, --keep-bodies-above and --keep-bodies-since exclude each other'
+	run -64 --separate-stderr cs-prune --keep-bodies-above 10 --keep-bodies-since 2009-01-11
+	assert_err_contains 'exclude each other'
+	assert_equal "$(cs-get --range 1.. --body -f hex | md5sum)" "$before"
+	rm -rf "$CS_STORE"
+	opaque_store 10 8
+	run -64 --separate-stderr cs-prune --keep-bodies-since 2009-01-11 --force
+	assert_err_equal "cs-prune: '$CS_STORE' is an opaque store: its headers carry no time for --keep-bodies-since"
+	run -0 --separate-stderr cs-prune -v --keep-bodies-above 4 --force
+	assert_err_regex '^cs-prune: dropped 4 bodies '
+	run -0 cs-stat -f json
+	assert_json .pruneheight 5
+}
+
+@test "cs-prune -v and cs-stat count the same bytes on disk, python's sum of the files under db/" {
+	blocks_store
+	sum_db() {
+		"$PY" -c 'import os, sys
+print(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[1]) for f in fs))' "$CS_STORE/db"
+	}
+	# the first opens of a copied store rewrite LevelDB's log and
+	# manifest; after that the files stay as they are
+	run -0 cs-stat -f json
+	run -0 cs-stat -f json
+	run -0 --separate-stderr cs-prune -v --keep-bodies 10 --force --dry-run -f json
+	assert_err_regex '; ([0-9]+) bytes on disk$'
+	pruned=${BASH_REMATCH[1]}
+	assert_equal "$pruned" "$(sum_db)"
+	run -0 cs-stat -f json
+	assert_json .bytes_on_disk "$pruned"
+	run -0 --separate-stderr cs-prune -v --keep-bodies 10 --force
+	assert_err_regex '([0-9]+) after$'
+	after=${BASH_REMATCH[1]}
+	run -0 cs-stat -f json
+	assert_json .bytes_on_disk "$(sum_db)"
+	((after < pruned))
+}

@@ -234,3 +234,44 @@ re'
 	run -0 --separate-stderr cbor2json hex.cbor
 	assert_json .entries 1
 }
+
+@test "cs-stat: pruneheight, as Bitcoin Core's getblockchaininfo: in json, text, cbor and prometheus" {
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$BTCD_BLOCKS"
+	# every body stored but the genesis's (cs-init keeps its header)
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .bodies, .tip_height] | join(" ")' "1 255 255"
+	# the bodies below 245 go: the last pruned is 244, "plus one"
+	run -0 cs-prune -q --keep-bodies 10 --force
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .pruned_bodies] | join(" ")' "245 244"
+	run -0 cs-stat -f text
+	assert_equal "$(awk '$1 == "pruneheight" { print $2 }' <<<"$output")" 245
+	cs-stat -f cbor >s.cbor
+	run -0 cbor2json s.cbor
+	assert_json .pruneheight 245
+	cs-stat -f prometheus >m.prom
+	run -0 prom m.prom
+	assert_line "chainstore_prune_height $(jq -cn --arg s "$CS_STORE" '{store: $s}') 245.0"
+}
+
+@test "cs-stat: pruneheight of a store of headers only is the tip's height + 1; of the btcd reorg, the fork's bodies do not count" {
+	init_mainnet_10k
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .tip_height, .bodies] | join(" ")' "10237 10236 0"
+	cs-stat -f prometheus >m.prom
+	run -0 prom m.prom
+	assert_line "chainstore_prune_height $(jq -cn --arg s "$CS_STORE" '{store: $s}') 10237.0"
+	rm -rf "$CS_STORE"
+	# blk_0_to_4.dat holds the genesis block with its body: every main-chain
+	# entry has one, from height 0
+	run -0 cs-init -q
+	run -0 cs-put -q -f blk "$REORG"/blk_0_to_4.dat "$REORG"/blk_3A.dat "$REORG"/blk_4A.dat "$REORG"/blk_5A.dat
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .bodies] | join(" ")' "0 8"
+	# main chain 0 1 2 3A 4A 5A: the bodies below 4 go (0, 1, 2, 3A), from
+	# 4 on all are stored; the fork's 3 and 4 keep theirs and do not count
+	run -0 cs-prune -q --keep-bodies 1 --force
+	run -0 cs-stat -f json
+	assert_json '[.pruneheight, .bodies, .pruned_bodies] | join(" ")' "4 4 4"
+}
