@@ -233,7 +233,7 @@ below(const struct cs_prune *p, uint32_t height, uint32_t keep)
 #define SCAN_PAUSE (-1)
 
 static int
-plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
+plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err)
 {
 	struct cs_prune *p = ctx;
 
@@ -246,7 +246,7 @@ plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 		struct cs_prune_body *grown = realloc(p->bodies, cap * sizeof(*grown));
 
 		if (grown == NULL)
-			return CS_EX_SOFTWARE;
+			return out_of_memory(err);
 		p->bodies = grown;
 		p->body_cap = cap;
 	}
@@ -283,8 +283,6 @@ plan_bodies(struct cs_prune *p, struct cs_error *err)
 	do {
 		p->scan_count = 0;
 		rc = cs_store_each_entry(p->store, resume ? p->scan_last : NULL, plan_body, p, err);
-		if (rc == CS_EX_SOFTWARE)
-			return out_of_memory(err);
 		if (rc != 0 && rc != SCAN_PAUSE)
 			return rc;
 		for (size_t i = kept; i < p->body_count; i++) {
@@ -316,7 +314,7 @@ struct tips {
 };
 
 static int
-collect_tip(void *ctx, const uint8_t hash[32])
+collect_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct tips *t = ctx;
 
@@ -325,7 +323,7 @@ collect_tip(void *ctx, const uint8_t hash[32])
 		uint8_t(*grown)[32] = realloc(t->v, cap * sizeof(*grown));
 
 		if (grown == NULL)
-			return CS_EX_SOFTWARE;
+			return out_of_memory(err);
 		t->v = grown;
 		t->cap = cap;
 	}
@@ -439,8 +437,7 @@ cs_prune_replan_forks(struct cs_prune *p, struct cs_error *err)
 		return rc;
 	if (!p->forks_on)
 		return 0;
-	if ((rc = cs_store_each_tip(p->store, collect_tip, &tips, err)) == CS_EX_SOFTWARE)
-		rc = out_of_memory(err);
+	rc = cs_store_each_tip(p->store, collect_tip, &tips, err);
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		struct cs_entry e;
 		char *owned;
@@ -627,11 +624,11 @@ struct digest {
 };
 
 static int
-digest_tip(void *ctx, const uint8_t hash[32])
+digest_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct digest *d = ctx;
 
-	return SHA256_Update(&d->ctx, hash, 32) == 1 ? 0 : CS_EX_SOFTWARE;
+	return SHA256_Update(&d->ctx, hash, 32) == 1 ? 0 : cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 }
 
 int
@@ -646,7 +643,7 @@ cs_prune_fingerprint(struct cs_store *s, uint8_t out[32], struct cs_error *err)
 	if (SHA256_Init(&d.ctx) != 1 || SHA256_Update(&d.ctx, tip, 32) != 1)
 		return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 	rc = cs_store_each_tip(s, digest_tip, &d, err);
-	if (rc == CS_EX_SOFTWARE || (rc == 0 && SHA256_Final(out, &d.ctx) != 1))
+	if (rc == 0 && SHA256_Final(out, &d.ctx) != 1)
 		return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 	return rc;
 }
