@@ -130,17 +130,18 @@ hold_lock() {
 	init_mainnet_10k
 	run -0 cs-tip --all -f json
 	assert_equal "${#lines[@]}" 1
-	assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$HASH_10236 10236 main 0"
+	assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$HASH_10236 10236 active 0"
 }
 
-@test "cs-tip --all: btcd reorg: 5A active, old tip 4 a fork of branch length 2" {
+@test "cs-tip --all: btcd reorg: 5A active, old tip 4 a valid-fork of branch length 2" {
 	reorg_store
 	run -0 cs-tip -f json
 	assert_json .hash "$REORG_HASH_5A"
 	run -0 cs-tip --all -f json
 	assert_equal "${#lines[@]}" 2
-	output=${lines[0]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_5A 5 main 0"
-	output=${lines[1]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_4 4 fork 2"
+	output=${lines[0]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_5A 5 active 0"
+	# blocks 3 and 4 have their bodies, checked against their headers
+	output=${lines[1]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_4 4 valid-fork 2"
 	output=${lines[1]} assert_json .header "$(grep "^blk_0_to_4.dat,4," "$REORG/headers.csv" | cut -d, -f5)"
 }
 
@@ -151,14 +152,14 @@ hold_lock() {
 	assert_output "branchlen chainwork hash header height status
 branchlen chainwork hash header height status"
 	run -0 cbor2json tips.cbor
-	output=${lines[1]} assert_json '[.hash, .branchlen, .status] | join(" ")' "$(reverse_hex "$REORG_HASH_4") 2 fork"
+	output=${lines[1]} assert_json '[.hash, .branchlen, .status] | join(" ")' "$(reverse_hex "$REORG_HASH_4") 2 valid-fork"
 }
 
 @test "cs-tip --all -f text: BRANCHLEN after STATUS" {
 	reorg_store
 	run -0 cs-tip --all -f text
-	assert_line --index 0 --regexp "^ *5 +$REORG_HASH_5A +main +0 +[0-9a-f]+\$"
-	assert_line --index 1 --regexp "^ *4 +$REORG_HASH_4 +fork +2 +[0-9a-f]+\$"
+	assert_line --index 0 "      5  $REORG_HASH_5A  active              0  600060006"
+	assert_line --index 1 "      4  $REORG_HASH_4  valid-fork          2  500050005"
 }
 
 @test "cs-tip: busy store: -w 0.5 exits 75 with 'store busy'" {
