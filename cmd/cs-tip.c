@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array]\n"
-				 "       [--invalidate HASH | --reconsider HASH]";
+static const char usage_text[] =
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array] --invalidate HASH | --reconsider HASH";
 
 enum { OPT_ALL = 256, OPT_ARRAY, OPT_INVALIDATE, OPT_RECONSIDER };
 

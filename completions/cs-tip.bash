@@ -14,6 +14,10 @@ _comp_cmd_cs_tip()
         -h | --help | -V | --version | -w | --wait)
             return
             ;;
+        --invalidate | --reconsider)
+            # a block hash (display hex): nothing to offer
+            return
+            ;;
         -s | --store)
             _filedir -d
             return
