@@ -162,6 +162,53 @@ branchlen chainwork hash header height status"
 	assert_line --index 1 "      4  $REORG_HASH_4  valid-fork          2  500050005"
 }
 
+@test "cs-tip --all -f json --array: one array on one line, as getchaintips answers" {
+	reorg_store
+	run -0 --separate-stderr cs-tip --all -f json --array
+	assert_err_empty
+	assert_equal "${#lines[@]}" 1
+	assert_json 'map([.height, .hash, .branchlen, .status] | join(" ")) | join(",")' \
+		"5 $REORG_HASH_5A 0 active,4 $REORG_HASH_4 2 valid-fork"
+	# the same records as the lines of the default
+	run -0 bash -c 'cs-tip --all -f json | jq -sc . >lines.json && cs-tip --all -f json --array | jq -c . | cmp - lines.json'
+	# without --all: an array of the active tip
+	run -0 cs-tip -f json --array
+	assert_json 'map(.hash) | join(" ")' "$REORG_HASH_5A"
+}
+
+@test "cs-tip --all -f cbor --array: one CBOR array of the tip maps" {
+	reorg_store
+	cs-tip --all -f cbor --array >tips.cbor
+	run -0 "$PY" -c 'import cbor2, sys
+with open(sys.argv[1], "rb") as f:
+    items = [cbor2.load(f)]
+    assert f.read() == b""
+a = items[0]
+print(len(a), " ".join("%s:%s:%d" % (t["hash"][::-1].hex(), t["status"], t["branchlen"]) for t in a))' tips.cbor
+	assert_output "2 $REORG_HASH_5A:active:0 $REORG_HASH_4:valid-fork:2"
+}
+
+@test "cs-tip --array is for json and cbor: 64 with text, hex or raw" {
+	run -0 cs-init -q
+	for f in text hex raw; do
+		run -64 --separate-stderr cs-tip --array -f "$f"
+		assert_err_contains "cs-tip: --array is for -f json and -f cbor"
+	done
+}
+
+@test "cs-tip --all: a branch without bodies is valid-headers, an invalid one invalid (the btcd headers alone)" {
+	cs-init -q
+	# the headers of the btcd reorg blocks, without their bodies
+	cut -d, -f5 "$REORG/headers.csv" | sed 1d | cs-put -q -f hex
+	run -0 cs-tip --all -f json
+	assert_json '[.height, .status, .branchlen] | join(" ")' "5 active 0
+4 valid-headers 2"
+	run -0 cs-tip --invalidate "$REORG_HASH_3" -f json
+	run -0 cs-tip --all -f text
+	assert_line --index 0 "      5  $REORG_HASH_5A  active              0  600060006"
+	assert_line --index 1 "      4  $REORG_HASH_4  invalid             2  500050005"
+}
+
 @test "cs-tip: busy store: -w 0.5 exits 75 with 'store busy'" {
 	run -0 cs-init -q
 	hold_lock 3
