@@ -264,7 +264,7 @@ struct holders {
 };
 
 static int
-collect_holder(void *ctx, const uint8_t block[32], uint32_t index)
+collect_holder(void *ctx, const uint8_t block[32], uint32_t index, struct cs_error *err)
 {
 	struct holders *h = ctx;
 
@@ -273,7 +273,7 @@ collect_holder(void *ctx, const uint8_t block[32], uint32_t index)
 		struct cs_tx_found *grown = realloc(h->v, cap * sizeof(*grown));
 
 		if (grown == NULL)
-			return CS_EX_SOFTWARE;
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 		h->v = grown;
 		h->cap = cap;
 	}
@@ -330,9 +330,7 @@ print_tx(struct get *g, const uint8_t txid[32], struct cs_error *err)
 
 	if ((rc = cs_store_acquire(&g->store, err)) != 0)
 		return rc;
-	/* collect_holder fails only when out of memory */
-	if ((rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err)) == CS_EX_SOFTWARE)
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err);
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
 		for (size_t i = 0; i < h.n && rc == 0; i++)
 			rc = print_holder(g, txid, &h.v[i], pass == 0, err);
@@ -355,8 +353,7 @@ find_holder(struct get *g, const uint8_t txid[32], uint8_t block[32], uint32_t *
 	size_t chosen = 0; /* on no main chain: the first holder */
 	int rc;
 
-	if ((rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err)) == CS_EX_SOFTWARE)
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err);
 	if (rc == 0 && h.n == 0)
 		rc = CS_EX_NOTFOUND;
 	for (size_t i = 0; rc == 0 && i < h.n; i++) {

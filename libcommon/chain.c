@@ -37,6 +37,7 @@ struct cs_pending {
 	struct cs_u256 chainwork, work;
 	struct cs_rules_ctx ctx; /* Bitcoin store with header rules: its children's context */
 	bool has_body;
+	bool invalid;        /* marked itself (put again after a prune) */
 	bool has_child;      /* a child of it is in the batch too */
 	bool parent_pending; /* its parent is in the batch too */
 };
@@ -172,6 +173,7 @@ cs_import_free(struct cs_import *im)
 	free(im->headers);
 	free(im->txids);
 	free(im->invalid);
+	cs_marks_free(&im->marks);
 	if (im->batch != NULL)
 		leveldb_writebatch_destroy(im->batch);
 	memset(im, 0, sizeof(*im));
@@ -229,6 +231,9 @@ load_tip(struct cs_import *im, struct cs_error *err)
 	im->best_height = im->tip_height;
 	im->best_work = im->tip_work;
 	im->best_arrival = 0; /* held: it wins every tie */
+	/* marks change only while no import holds the store */
+	if ((rc = cs_marks_load(im->store, &im->marks, err)) != 0)
+		return rc;
 	im->tip_loaded = true;
 	return 0;
 }
@@ -771,6 +776,44 @@ invalid_add(struct cs_import *im, const uint8_t hash[32])
 	}
 }
 
+/* Whether the parent prev of a record is invalid: marked, or descending
+ * from a mark. A parent in the batch connected under a valid one; a
+ * stored one is walked back to the main chain, which holds no mark, or to
+ * the height of the lowest mark. */
+static int
+parent_invalid(struct cs_import *im, const uint8_t prev[32], bool *invalid, struct cs_error *err)
+{
+	const struct cs_pending *p = pending_find(im, prev);
+	uint8_t cur[32];
+
+	*invalid = false;
+	if (p != NULL) {
+		*invalid = p->invalid;
+		return 0;
+	}
+	memcpy(cur, prev, 32);
+	for (;;) {
+		struct cs_entry e;
+		char *owned;
+		bool stop;
+		int rc;
+
+		if (cs_marks_has(&im->marks, cur)) {
+			*invalid = true;
+			return 0;
+		}
+		if ((rc = cs_store_get_entry(im->store, cur, &e, &owned, err)) != 0)
+			return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: broken parent link",
+							  im->store->dir)
+						    : rc;
+		stop = e.main || e.height <= im->marks.min_height || e.height <= im->store->meta.base_height;
+		memcpy(cur, e.prev, 32);
+		cs_store_free(owned);
+		if (stop)
+			return 0;
+	}
+}
+
 /* Bitcoin Core's contextual header rules for a child of parent. */
 static int
 check_rules(struct cs_import *im, const struct cs_record *rec, const struct derived *d,
@@ -795,11 +838,23 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	struct cs_pending *p, *parent;
 	struct cs_rules_ctx ctx;
 	struct cs_entry e;
+	bool self_invalid = false;
 	int rc, cmp;
 
 	memset(&e, 0, sizeof(e));
 	if (parent_height == UINT32_MAX)
 		return reject(rec, err, "height out of range", NULL);
+	if (im->marks.n > 0) {
+		bool parent_bad;
+
+		if ((rc = parent_invalid(im, d->prev, &parent_bad, err)) != 0)
+			return rc;
+		if (parent_bad) {
+			invalid_add(im, d->hash);
+			return reject(rec, err, "bad-prevblk (its parent is marked invalid):", d->hash);
+		}
+		self_invalid = cs_marks_has(&im->marks, d->hash);
+	}
 	if (has_rules(im)) {
 		if ((rc = check_rules(im, rec, d, parent_ctx, err)) != 0)
 			return rc;
@@ -831,6 +886,7 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	p->chainwork = e.chainwork;
 	p->work = e.work;
 	p->has_body = rec->has_body;
+	p->invalid = self_invalid;
 	if (has_rules(im))
 		p->ctx = ctx;
 	if (!im->store->meta.opaque)
@@ -845,7 +901,7 @@ connect_entry(struct cs_import *im, const struct cs_record *rec, const struct de
 	 * entries the one that arrived first wins, though entries that waited
 	 * for their parent connect later than they arrived. */
 	cmp = cs_u256_cmp(&e.chainwork, &im->best_work);
-	if (cmp > 0 || (cmp == 0 && d->arrival < im->best_arrival)) {
+	if (!self_invalid && (cmp > 0 || (cmp == 0 && d->arrival < im->best_arrival))) {
 		memcpy(im->best, e.hash, 32);
 		im->best_height = e.height;
 		im->best_work = e.chainwork;
@@ -1205,5 +1261,450 @@ cs_import_tip(struct cs_import *im, uint8_t hash[32], uint32_t *height, struct c
 		memcpy(hash, im->tip, 32);
 		*height = im->tip_height;
 	}
+	return rc;
+}
+
+/* Marks. */
+
+static int
+mark_cmp(const void *key, const void *elem)
+{
+	return memcmp(key, ((const struct cs_mark *)elem)->hash, 32);
+}
+
+bool
+cs_marks_has(const struct cs_marks *m, const uint8_t hash[32])
+{
+	return m->n > 0 && bsearch(hash, m->v, m->n, sizeof(*m->v), mark_cmp) != NULL;
+}
+
+void
+cs_marks_free(struct cs_marks *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Room for one more mark. */
+static int
+marks_reserve(struct cs_marks *m, struct cs_error *err)
+{
+	struct cs_mark *grown = grow(m->v, &m->cap, m->n + 1, 16, sizeof(*grown));
+
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	m->v = grown;
+	return 0;
+}
+
+static int
+collect_mark(void *ctx, const uint8_t hash[32], uint32_t height, struct cs_error *err)
+{
+	struct cs_marks *m = ctx;
+	int rc;
+
+	if ((rc = marks_reserve(m, err)) != 0)
+		return rc;
+	/* the walk goes in key order: the array stays sorted */
+	memcpy(m->v[m->n].hash, hash, 32);
+	m->v[m->n++].height = height;
+	if (height < m->min_height)
+		m->min_height = height;
+	return 0;
+}
+
+int
+cs_marks_load(struct cs_store *s, struct cs_marks *m, struct cs_error *err)
+{
+	m->n = 0;
+	m->min_height = UINT32_MAX;
+	return cs_store_each_mark(s, collect_mark, m, err);
+}
+
+static void
+marks_min(struct cs_marks *m)
+{
+	m->min_height = UINT32_MAX;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].height < m->min_height)
+			m->min_height = m->v[i].height;
+}
+
+static int
+marks_insert(struct cs_marks *m, const uint8_t hash[32], uint32_t height, struct cs_error *err)
+{
+	size_t at = 0;
+	int rc;
+
+	if ((rc = marks_reserve(m, err)) != 0)
+		return rc;
+	while (at < m->n && memcmp(m->v[at].hash, hash, 32) < 0)
+		at++;
+	memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof(*m->v));
+	memcpy(m->v[at].hash, hash, 32);
+	m->v[at].height = height;
+	m->n++;
+	marks_min(m);
+	return 0;
+}
+
+static void
+mark_key(uint8_t key[33], const uint8_t hash[32])
+{
+	cs_store_key(key, 'I', hash);
+}
+
+static int
+corrupt_link(struct cs_store *s, struct cs_error *err)
+{
+	return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: broken parent link", s->dir);
+}
+
+int
+cs_chain_branch(struct cs_store *s, const struct cs_marks *m, const struct cs_entry *e, struct cs_branch *b,
+    struct cs_error *err)
+{
+	uint8_t cur[32];
+	unsigned flags = e->flags;
+	uint32_t height = e->height;
+	bool main = e->main;
+
+	memset(b, 0, sizeof(*b));
+	b->bodies = true;
+	memcpy(cur, e->hash, 32);
+	while (!main) {
+		struct cs_entry x;
+		char *owned;
+		int rc;
+
+		if (height <= s->meta.base_height)
+			return corrupt_link(s, err);
+		b->length++;
+		if (cs_marks_has(m, cur)) {
+			b->invalid = true;
+			memcpy(b->marked, cur, 32);
+		}
+		if (!(flags & (CS_ENTRY_HAS_BODY | CS_ENTRY_PRUNED)))
+			b->bodies = false;
+		if ((rc = cs_store_read_entry(s, cur, &x, &owned, err)) != 0)
+			return rc == CS_EX_NOTFOUND ? corrupt_link(s, err) : rc;
+		memcpy(cur, x.prev, 32);
+		cs_store_free(owned);
+		if ((rc = cs_store_get_entry(s, cur, &x, &owned, err)) != 0)
+			return rc == CS_EX_NOTFOUND ? corrupt_link(s, err) : rc;
+		flags = x.flags;
+		height = x.height;
+		main = x.main;
+		cs_store_free(owned);
+	}
+	return 0;
+}
+
+/* An entry that may become the tip. */
+struct candidate {
+	uint8_t hash[32];
+	uint32_t height;
+	struct cs_u256 work;
+};
+
+struct hashes {
+	uint8_t (*v)[32];
+	size_t n, cap;
+};
+
+static int
+collect_hash(void *ctx, const uint8_t hash[32], struct cs_error *err)
+{
+	struct hashes *h = ctx;
+	uint8_t(*grown)[32] = grow(h->v, &h->cap, h->n + 1, 64, sizeof(*grown));
+
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	h->v = grown;
+	memcpy(h->v[h->n++], hash, 32);
+	return 0;
+}
+
+/* Whether hash is the main-chain entry at height. */
+static int
+on_main(struct cs_store *s, const uint8_t hash[32], uint32_t height, bool *main, struct cs_error *err)
+{
+	uint8_t at[32];
+	int rc = cs_store_get_main(s, height, at, err);
+
+	*main = rc == 0 && memcmp(at, hash, 32) == 0;
+	return rc == CS_EX_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * The best entry of the branch ending at tip: walked back to the main
+ * chain, it is the parent of the mark met nearest the main chain, or the
+ * tip when none is. *found is false when the branch meets the main chain
+ * above valid_height (every entry there descends from a mark).
+ */
+static int
+branch_best(struct cs_store *s, const struct cs_marks *m, const uint8_t tip[32], uint32_t valid_height,
+    struct candidate *c, bool *found, struct cs_error *err)
+{
+	uint8_t cur[32];
+	bool want = true; /* c->hash is the next entry to read */
+
+	*found = false;
+	memcpy(cur, tip, 32);
+	memcpy(c->hash, tip, 32);
+	for (;;) {
+		struct cs_entry e;
+		char *owned;
+		bool main;
+		int rc;
+
+		if ((rc = cs_store_read_entry(s, cur, &e, &owned, err)) != 0)
+			return rc == CS_EX_NOTFOUND ? corrupt_link(s, err) : rc;
+		if (want) {
+			c->height = e.height;
+			c->work = e.chainwork;
+			want = false;
+		}
+		if ((rc = on_main(s, cur, e.height, &main, err)) != 0) {
+			cs_store_free(owned);
+			return rc;
+		}
+		if (main) {
+			*found = e.height <= valid_height;
+			cs_store_free(owned);
+			return 0;
+		}
+		if (cs_marks_has(m, cur)) {
+			memcpy(c->hash, e.prev, 32);
+			want = true;
+		}
+		memcpy(cur, e.prev, 32);
+		cs_store_free(owned);
+		if (e.height <= s->meta.base_height)
+			return corrupt_link(s, err);
+	}
+}
+
+/*
+ * The valid entry with the most chainwork, when the main chain is valid up
+ * to valid_height and every main-chain entry above descends from a mark:
+ * the main-chain entry at valid_height, unless a chain tip's branch has
+ * more (the first of equals: the main chain's, then by tip hash).
+ */
+static int
+best_valid(struct cs_store *s, const struct cs_marks *m, uint32_t valid_height, struct candidate *best,
+    struct cs_error *err)
+{
+	struct hashes tips = { NULL, 0, 0 };
+	struct cs_entry e;
+	char *owned;
+	int rc;
+
+	if ((rc = cs_store_get_main(s, valid_height, best->hash, err)) != 0 ||
+	    (rc = cs_store_read_entry(s, best->hash, &e, &owned, err)) != 0)
+		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR,
+						  "store '%s' is corrupt: main chain entry missing at height %u", s->dir,
+						  valid_height)
+					    : rc;
+	best->height = e.height;
+	best->work = e.chainwork;
+	cs_store_free(owned);
+	rc = cs_store_each_tip(s, collect_hash, &tips, err);
+	for (size_t i = 0; i < tips.n && rc == 0; i++) {
+		struct candidate c;
+		bool found;
+
+		rc = branch_best(s, m, tips.v[i], valid_height, &c, &found, err);
+		if (rc == 0 && found && cs_u256_cmp(&c.work, &best->work) > 0)
+			*best = c;
+	}
+	free(tips.v);
+	return rc;
+}
+
+/* Puts the tip at best, the height index with it (switch_branch), in the
+ * import's batch. */
+static int
+move_tip(struct cs_import *im, const struct candidate *best, struct cs_mark_report *r, struct cs_error *err)
+{
+	memcpy(im->best, best->hash, 32);
+	im->best_height = best->height;
+	im->best_work = best->work;
+	memcpy(r->tip, best->hash, 32);
+	r->height = best->height;
+	return memcmp(im->best, im->tip, 32) != 0 ? switch_branch(im, err) : 0;
+}
+
+static int
+not_found(const uint8_t hash[32], struct cs_error *err)
+{
+	char hex[CS_HASH_HEX];
+
+	cs_hash_to_display(hash, hex);
+	return cs_error_set(err, CS_EX_NOTFOUND, "'%s': not found", hex);
+}
+
+/* An import with nothing pending, for its tip, its marks and its reorg. */
+static int
+mark_begin(struct cs_import *im, struct cs_store *s, struct cs_mark_report *r, struct cs_error *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = cs_import_init(im, s, err)) != 0)
+		return rc;
+	if ((rc = load_tip(im, err)) != 0)
+		return rc;
+	memcpy(r->old_tip, im->tip, 32);
+	r->old_height = im->tip_height;
+	memcpy(r->tip, im->tip, 32);
+	r->height = im->tip_height;
+	return 0;
+}
+
+int
+cs_chain_invalidate(struct cs_store *s, const uint8_t hash[32], struct cs_mark_report *r, struct cs_error *err)
+{
+	struct cs_import im;
+	struct candidate best;
+	struct cs_entry e;
+	uint8_t key[33], value[CS_MARK_VALUE_SIZE];
+	char *owned, hex[CS_HASH_HEX];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = cs_store_get_entry(s, hash, &e, &owned, err)) != 0)
+		return rc == CS_EX_NOTFOUND ? not_found(hash, err) : rc;
+	cs_store_free(owned);
+	if (memcmp(hash, s->meta.root, 32) == 0) {
+		cs_hash_to_display(hash, hex);
+		return cs_error_set(err, CS_EX_DATAERR, "'%s': the store's %s cannot be invalidated", hex,
+		    memcmp(s->meta.root, s->meta.genesis, 32) == 0 ? "genesis" : "checkpoint");
+	}
+	if ((rc = mark_begin(&im, s, r, err)) != 0 || cs_marks_has(&im.marks, hash))
+		goto out;
+	if ((rc = marks_insert(&im.marks, hash, e.height, err)) != 0)
+		goto out;
+	mark_key(key, hash);
+	value[0] = (uint8_t)(e.height >> 24);
+	value[1] = (uint8_t)(e.height >> 16);
+	value[2] = (uint8_t)(e.height >> 8);
+	value[3] = (uint8_t)e.height;
+	leveldb_writebatch_put(im.batch, (const char *)key, sizeof(key), (const char *)value, sizeof(value));
+	/* on the main chain, it and everything above it leave */
+	if (e.main && ((rc = best_valid(s, &im.marks, e.height - 1, &best, err)) != 0 ||
+			  (rc = move_tip(&im, &best, r, err)) != 0))
+		goto out;
+	if ((rc = cs_store_write(s, im.batch, err)) == 0)
+		r->marked = 1;
+out:
+	if (rc != 0)
+		memcpy(r->tip, r->old_tip, 32), r->height = r->old_height;
+	cs_import_free(&im);
+	return rc;
+}
+
+/*
+ * Whether the stored entry from (at height from_height) descends from the
+ * entry hash at height: walked back to that height, or to the main chain
+ * above it, which descends from hash only when hash is on the main chain.
+ */
+static int
+descends(struct cs_store *s, const uint8_t from[32], const uint8_t hash[32], uint32_t height, bool hash_main,
+    bool *yes, struct cs_error *err)
+{
+	uint8_t cur[32];
+
+	*yes = false;
+	memcpy(cur, from, 32);
+	for (;;) {
+		struct cs_entry e;
+		char *owned;
+		int rc = cs_store_get_entry(s, cur, &e, &owned, err);
+
+		if (rc == CS_EX_NOTFOUND)
+			return 0; /* a mark whose entry was pruned: not known to */
+		if (rc != 0)
+			return rc;
+		memcpy(cur, e.prev, 32);
+		cs_store_free(owned);
+		if (e.height <= height) {
+			*yes = e.height == height && memcmp(e.hash, hash, 32) == 0;
+			return 0;
+		}
+		if (e.main) {
+			*yes = hash_main;
+			return 0;
+		}
+	}
+}
+
+int
+cs_chain_reconsider(struct cs_store *s, const uint8_t hash[32], struct cs_mark_report *r, struct cs_error *err)
+{
+	struct cs_import im;
+	struct candidate best;
+	struct cs_entry e;
+	bool *clear = NULL, stored;
+	size_t kept = 0;
+	char *owned;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = cs_store_get_entry(s, hash, &e, &owned, err);
+	if (rc != 0 && rc != CS_EX_NOTFOUND)
+		return rc;
+	stored = rc == 0;
+	if (stored)
+		cs_store_free(owned);
+	if ((rc = mark_begin(&im, s, r, err)) != 0)
+		goto out;
+	if (!stored && !cs_marks_has(&im.marks, hash)) {
+		rc = not_found(hash, err);
+		goto out;
+	}
+	if (im.marks.n == 0)
+		goto out;
+	if ((clear = calloc(im.marks.n, sizeof(*clear))) == NULL) {
+		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < im.marks.n && rc == 0; i++) {
+		const struct cs_mark *mk = &im.marks.v[i];
+
+		if (memcmp(mk->hash, hash, 32) == 0)
+			clear[i] = true;
+		else if (stored && mk->height > e.height) /* a descendant? */
+			rc = descends(s, mk->hash, hash, e.height, e.main, &clear[i], err);
+		else if (stored && mk->height < e.height) /* an ancestor? */
+			rc = descends(s, hash, mk->hash, mk->height, false, &clear[i], err);
+	}
+	for (size_t i = 0; i < im.marks.n && rc == 0; i++) {
+		uint8_t key[33];
+
+		if (!clear[i]) {
+			im.marks.v[kept++] = im.marks.v[i];
+			continue;
+		}
+		mark_key(key, im.marks.v[i].hash);
+		leveldb_writebatch_delete(im.batch, (const char *)key, sizeof(key));
+		r->cleared++;
+	}
+	if (rc != 0 || r->cleared == 0)
+		goto out;
+	im.marks.n = kept;
+	marks_min(&im.marks);
+	/* the main chain is valid: only a branch may now have more work */
+	if ((rc = best_valid(s, &im.marks, im.tip_height, &best, err)) == 0 &&
+	    (rc = move_tip(&im, &best, r, err)) == 0)
+		rc = cs_store_write(s, im.batch, err);
+out:
+	if (rc != 0) {
+		memcpy(r->tip, r->old_tip, 32);
+		r->height = r->old_height;
+		r->cleared = 0;
+	}
+	free(clear);
+	cs_import_free(&im);
 	return rc;
 }

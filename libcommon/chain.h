@@ -50,6 +50,67 @@ struct cs_import_stats {
 struct cs_pending;
 struct cs_orphan;
 
+/*
+ * Marks: entries an operator has declared invalid (cs-tip --invalidate),
+ * as Bitcoin Core's invalidateblock. An entry is invalid when it or an
+ * ancestor is marked; the main chain never holds one, and the tip is the
+ * entry with the most chainwork among the valid ones. The marks of a store
+ * are few: they are read whole, sorted by hash.
+ */
+struct cs_mark {
+	uint8_t hash[32];
+	uint32_t height;
+};
+
+struct cs_marks {
+	struct cs_mark *v;
+	size_t n, cap;
+	uint32_t min_height; /* the lowest mark's; no entry below it is marked */
+};
+
+int cs_marks_load(struct cs_store *s, struct cs_marks *m, struct cs_error *err);
+bool cs_marks_has(const struct cs_marks *m, const uint8_t hash[32]);
+void cs_marks_free(struct cs_marks *m);
+
+/* What the walk from an entry back to the main chain met (cs-tip --all). */
+struct cs_branch {
+	long length;      /* entries from the fork point (excluded) to it: 0 on the main chain */
+	bool invalid;     /* one of them is marked */
+	bool bodies;      /* each has its body stored, or had it (pruned) */
+	uint8_t marked[32]; /* when invalid: the mark nearest the main chain */
+};
+/* e: a stored entry, with e->main filled (cs_store_get_entry). */
+int cs_chain_branch(struct cs_store *s, const struct cs_marks *m, const struct cs_entry *e, struct cs_branch *b,
+    struct cs_error *err);
+
+/* What cs_chain_invalidate and cs_chain_reconsider did. */
+struct cs_mark_report {
+	size_t marked, cleared; /* marks written, marks removed */
+	uint8_t old_tip[32], tip[32];
+	uint32_t old_height, height;
+};
+
+/*
+ * Marks hash invalid and, when it is on the main chain, moves the tip to
+ * the valid entry with the most chainwork (on a tie, the one on the old
+ * main chain): the mark, the height index and the tip in one synced
+ * write. Marking an entry already marked changes nothing. The store must
+ * be held, for writing. CS_EX_NOTFOUND: no such entry; CS_EX_DATAERR: it
+ * is the store's first entry (the genesis or its checkpoint), which has
+ * no valid chain beside it.
+ */
+int cs_chain_invalidate(struct cs_store *s, const uint8_t hash[32], struct cs_mark_report *r,
+    struct cs_error *err);
+/*
+ * Undoes marks as Bitcoin Core's reconsiderblock (ResetBlockFailureFlags):
+ * removes the marks of hash, of its descendants and of its ancestors, then
+ * moves the tip to the valid entry with the most chainwork (on a tie, the
+ * tip stays), in one synced write. An entry no mark touches changes
+ * nothing. CS_EX_NOTFOUND: neither an entry nor a mark of that hash.
+ */
+int cs_chain_reconsider(struct cs_store *s, const uint8_t hash[32], struct cs_mark_report *r,
+    struct cs_error *err);
+
 struct cs_staged;
 
 /* A hash in the import's set of rejected headers. */
@@ -94,14 +155,19 @@ struct cs_import {
 	/* headers rejected by the rules, for their children (chain.c) */
 	struct cs_invalid *invalid;
 	size_t invalid_count, invalid_cap;
+	/* the store's marks, read with the tip: a child of a marked entry is
+	 * refused (bad-prevblk) */
+	struct cs_marks marks;
 	struct cs_import_stats stats;
 };
 
 int cs_import_init(struct cs_import *im, struct cs_store *s, struct cs_error *err);
 void cs_import_free(struct cs_import *im);
 /* Adds one record. CS_EX_DATAERR: the record is rejected (err says why,
- * with its item and byte); nothing of it was kept. Other codes: the store
- * failed. */
+ * with its item and byte); nothing of it was kept: one whose parent is
+ * invalid (marked, or a descendant of a mark) is "bad-prevblk", as Core
+ * says. A record of an invalid entry already stored is a duplicate, and
+ * stays invalid. Other codes: the store failed. */
 int cs_import_add(struct cs_import *im, const struct cs_record *rec, struct cs_error *err);
 /* Whether the batch is big enough to commit now. */
 bool cs_import_batch_full(const struct cs_import *im);

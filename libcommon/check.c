@@ -49,6 +49,9 @@ struct stored {
 	uint32_t period_time, period_bits, walk_bits;
 };
 
+/* What the operator marks ('I', cs-tip --invalidate) make of an entry. */
+enum { MARKED = 0x01, DESCENDS = 0x02 };
+
 /* An entry that is stored but cannot be kept; prev when it decoded. */
 struct bad_entry {
 	uint8_t hash[32];
@@ -91,6 +94,7 @@ struct check {
 	uint32_t *first;  /* where each entry's children start in order[] */
 	struct stored *stored;
 	uint8_t *bits;
+	uint8_t *invalid; /* per entry: MARKED, or DESCENDS from a mark */
 	size_t n, cap;
 	struct bad_entry *bad; /* in key order too */
 	size_t nbad, badcap;
@@ -447,7 +451,7 @@ check_meta(struct check *c)
 	it = leveldb_create_iterator(c->s->db, c->scan);
 	for (leveldb_iter_seek_to_first(it); leveldb_iter_valid(it);) {
 		key = leveldb_iter_key(it, &klen);
-		if (klen > 0 && key[0] != '\0' && strchr("BEHTX", key[0]) != NULL) {
+		if (klen > 0 && key[0] != '\0' && strchr("BEHITX", key[0]) != NULL) {
 			char next = (char)(key[0] + 1);
 
 			leveldb_iter_seek(it, &next, 1);
@@ -957,6 +961,67 @@ children(const struct check *c, uint32_t p, size_t *lo, size_t *hi)
 	*hi = c->first[p + 1];
 }
 
+/* Pass 3b: the operator marks. A mark may outlive its entry (cs-prune
+ * drops invalid branches as any fork; the mark stays so that the entry
+ * comes back invalid); the store's first entry is never marked. */
+
+static void
+check_marks(struct check *c)
+{
+	leveldb_iterator_t *it;
+	char a[CS_HASH_HEX];
+	const char *key;
+	size_t klen;
+
+	c->invalid = calloc(c->n ? c->n : 1, 1);
+	if (c->invalid == NULL) {
+		out_of_memory(c);
+		return;
+	}
+	it = iterate(c, 'I');
+	for (; (key = key_of(it, 'I', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+		const uint8_t *hash = (const uint8_t *)key + 1;
+		size_t vlen;
+		const uint8_t *value = (const uint8_t *)leveldb_iter_value(it, &vlen);
+		uint32_t i, height;
+
+		c->r->marks++;
+		if (klen != 33 || vlen != CS_MARK_VALUE_SIZE) {
+			if (klen != 33)
+				malformed_key(c, "invalid marks", key, klen);
+			else
+				finding(c, "invalid mark %s: holds %zu bytes, not a height", hex_hash(a, hash), vlen);
+			if (c->repair)
+				del(c, key, klen);
+			continue;
+		}
+		if ((i = find(c, hash)) == NONE)
+			continue;
+		if (i == c->genesis) {
+			finding(c, "invalid mark %s: the %s is marked invalid", hex_hash(a, hash), root_name(c));
+			if (c->repair) {
+				del(c, key, klen);
+				repaired(c, "removed the mark of the %s %s", root_name(c), a);
+			}
+			continue;
+		}
+		height = be32(value);
+		if (height != c->stored[i].height) {
+			uint32_t h = c->stored[i].height;
+			uint8_t fixed[CS_MARK_VALUE_SIZE] = { (uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
+				(uint8_t)h };
+
+			finding(c, "invalid mark %s: keeps height %u, its entry is at height %u", hex_hash(a, hash), height, h);
+			if (c->repair) {
+				put(c, key, klen, fixed, sizeof(fixed));
+				repaired(c, "set the height of the mark %s to %u", a, c->stored[i].height);
+			}
+		}
+		c->invalid[i] |= MARKED;
+	}
+	iterate_end(c, it, "invalid marks");
+}
+
 /* Pass 4: from the genesis down every branch, the height and chainwork
  * each entry's chain gives it. */
 
@@ -1142,6 +1207,17 @@ reached(struct check *c, uint32_t i, uint32_t height, const struct cs_u256 *work
 {
 	c->bits[i] |= BIT_REACHED | BIT_SEEN;
 	c->reached++;
+	/* parents are reached first: the marks flow down; the tip is the best
+	 * of the valid entries */
+	if (c->parent[i] != NONE && c->invalid[c->parent[i]] != 0)
+		c->invalid[i] |= DESCENDS;
+	if (c->invalid[i] != 0) {
+		if (i == c->tip) {
+			c->tip_height = height;
+			c->tip_work = *work;
+		}
+		return;
+	}
 	if (c->best == NONE || cs_u256_cmp(work, &c->best_work) > 0) {
 		c->best = i;
 		c->best_height = height;
@@ -1546,7 +1622,10 @@ check_tip(struct check *c)
 	} else if (c->has_tip && !(c->bits[c->tip] & BIT_REACHED)) {
 		finding(c, "tip %s: does not connect to the %s", hex_hash(a, c->tip_hash), root_name(c));
 	} else if (c->has_tip) {
-		if (cs_u256_cmp(&c->tip_work, &c->best_work) < 0)
+		if (c->invalid[c->tip] != 0)
+			finding(c, "tip %s: invalid: %s an entry marked invalid", hex_hash(a, c->tip_hash),
+			    (c->invalid[c->tip] & MARKED) ? "it is" : "it descends from");
+		else if (c->best != NONE && cs_u256_cmp(&c->tip_work, &c->best_work) < 0)
 			finding(c, "tip %s: not the best entry: %s has more chainwork (%s, the tip %s)",
 			    hex_hash(a, c->tip_hash), hex_hash(b, c->hash[c->best]), hex_work(x, &c->best_work),
 			    hex_work(y, &c->tip_work));
@@ -1555,7 +1634,8 @@ check_tip(struct check *c)
 	}
 	/* A repair moves the tip to the best entry; a check measures the
 	 * height index against the meta tip while it can. */
-	if (c->best != NONE && (top == NONE || (c->repair && cs_u256_cmp(&c->tip_work, &c->best_work) < 0))) {
+	if (c->best != NONE && (top == NONE || (c->repair && (cs_u256_cmp(&c->tip_work, &c->best_work) < 0 ||
+								  c->invalid[c->tip] != 0)))) {
 		top = c->best;
 		top_height = c->best_height;
 	}
@@ -1765,6 +1845,8 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 		link_parents(&c);
 	if (!c.failed)
 		sort_children(&c);
+	if (!c.failed)
+		check_marks(&c);
 	if (!c.failed && c.genesis != NONE)
 		walk_from_genesis(&c);
 	if (!c.failed)
@@ -1793,6 +1875,7 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 	free(c.first);
 	free(c.stored);
 	free(c.bits);
+	free(c.invalid);
 	free(c.bad);
 	free(c.txs);
 	return c.failed;

@@ -17,8 +17,12 @@
  * stored; every Bitcoin body parses and matches its header's merkle root;
  * the transaction index holds exactly the txids of the bodies, at their
  * positions; the chain tips ('X') are exactly the entries without
- * children; the meta tip is an entry with the most chainwork; the height
- * index is exactly the chain from that tip back to the first entry.
+ * children; the operator marks ('I') are well-formed, keep their entry's
+ * height, and never mark the first entry (a mark whose entry is gone is
+ * kept: cs-prune drops invalid branches as forks); the meta tip is valid
+ * (neither marked nor descending from a mark) and has the most chainwork
+ * of the valid entries; the height index is exactly the chain from that
+ * tip back to the first entry, so that no invalid entry is on it.
  *
  * Contract: the store must be held for the whole call (nothing else may
  * write it meanwhile). A problem in the store is not an error: each one is
@@ -30,7 +34,7 @@
  * only when they cannot go on: out of memory (CS_EX_SOFTWARE); a failed
  * write, or a genesis that cannot be rebuilt, while repairing (CS_EX_IOERR).
  *
- * Memory: about 93 bytes per entry (its hash; its stored height,
+ * Memory: about 94 bytes per entry (its hash; its stored height,
  * chainwork and work or bits; what the header rules read of its header and
  * the rules context it keeps; its parent's position, its place among its
  * siblings and where its children start; a few bits), 4 bytes per
@@ -75,6 +79,7 @@ struct cs_check_report {
 	uint64_t pruned;       /* entries whose body was pruned */
 	uint64_t transactions; /* 'T' keys */
 	uint64_t heights;      /* 'H' keys */
+	uint64_t marks;        /* 'I' keys: entries marked invalid */
 	uint64_t unknown;      /* keys of a kind this chainstore does not know (left alone) */
 	bool hashes_verified;  /* false in an opaque store */
 	bool rules_verified;   /* the store has header rules, checked on every entry */

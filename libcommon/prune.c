@@ -237,7 +237,7 @@ body_goes(const struct cs_prune *p, uint32_t height)
 #define SCAN_PAUSE (-1)
 
 static int
-plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
+plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err)
 {
 	struct cs_prune *p = ctx;
 	struct cs_prune_body *grown;
@@ -247,7 +247,7 @@ plan_body(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 	if (!(flags & CS_ENTRY_HAS_BODY) || !body_goes(p, height))
 		return p->scan_count >= SCAN_CHUNK ? SCAN_PAUSE : 0;
 	if ((grown = cs_grow(p->bodies, &p->body_cap, p->body_count + 1, 1024, sizeof(*grown))) == NULL)
-		return CS_EX_SOFTWARE;
+		return out_of_memory(err);
 	p->bodies = grown;
 	memcpy(p->bodies[p->body_count].hash, hash, 32);
 	p->bodies[p->body_count].height = height;
@@ -280,8 +280,6 @@ plan_bodies(struct cs_prune *p, struct cs_error *err)
 	do {
 		p->scan_count = 0;
 		rc = cs_store_each_entry(p->store, resume ? p->scan_last : NULL, plan_body, p, err);
-		if (rc == CS_EX_SOFTWARE)
-			return out_of_memory(err);
 		if (rc != 0 && rc != SCAN_PAUSE)
 			return rc;
 		for (size_t i = kept; i < p->body_count; i++) {
@@ -313,14 +311,14 @@ struct tips {
 };
 
 static int
-collect_tip(void *ctx, const uint8_t hash[32])
+collect_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct tips *t = ctx;
 
 	uint8_t(*grown)[32] = cs_grow(t->v, &t->cap, t->n + 1, 64, sizeof(*grown));
 
 	if (grown == NULL)
-		return CS_EX_SOFTWARE;
+		return out_of_memory(err);
 	t->v = grown;
 	memcpy(t->v[t->n++], hash, 32);
 	return 0;
@@ -428,8 +426,7 @@ cs_prune_replan_forks(struct cs_prune *p, struct cs_error *err)
 		return rc;
 	if (!p->forks_on)
 		return 0;
-	if ((rc = cs_store_each_tip(p->store, collect_tip, &tips, err)) == CS_EX_SOFTWARE)
-		rc = out_of_memory(err);
+	rc = cs_store_each_tip(p->store, collect_tip, &tips, err);
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		struct cs_entry e;
 		char *owned;
@@ -615,11 +612,11 @@ struct digest {
 };
 
 static int
-digest_tip(void *ctx, const uint8_t hash[32])
+digest_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct digest *d = ctx;
 
-	return SHA256_Update(&d->ctx, hash, 32) == 1 ? 0 : CS_EX_SOFTWARE;
+	return SHA256_Update(&d->ctx, hash, 32) == 1 ? 0 : cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 }
 
 int
@@ -634,7 +631,7 @@ cs_prune_fingerprint(struct cs_store *s, uint8_t out[32], struct cs_error *err)
 	if (SHA256_Init(&d.ctx) != 1 || SHA256_Update(&d.ctx, tip, 32) != 1)
 		return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 	rc = cs_store_each_tip(s, digest_tip, &d, err);
-	if (rc == CS_EX_SOFTWARE || (rc == 0 && SHA256_Final(out, &d.ctx) != 1))
+	if (rc == 0 && SHA256_Final(out, &d.ctx) != 1)
 		return cs_error_set(err, CS_EX_SOFTWARE, "SHA-256 failed");
 	return rc;
 }

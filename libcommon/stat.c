@@ -30,11 +30,10 @@ struct entries {
 	struct cs_stat *st;
 	bool gap;
 	uint32_t gap_height;
-	struct cs_error *err;
 };
 
 static int
-count_entry(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
+count_entry(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err)
 {
 	struct entries *c = ctx;
 	uint8_t main[32];
@@ -45,7 +44,7 @@ count_entry(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 	c->st->pruned += (flags & CS_ENTRY_PRUNED) != 0;
 	if ((flags & CS_ENTRY_HAS_BODY) || (c->gap && height <= c->gap_height))
 		return 0;
-	rc = cs_store_get_main(c->s, height, main, c->err);
+	rc = cs_store_get_main(c->s, height, main, err);
 	if (rc == CS_EX_NOTFOUND)
 		return 0;
 	if (rc == 0 && memcmp(main, hash, 32) == 0) {
@@ -97,7 +96,7 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	size_t lens[CS_STAT_KINDS];
 	char limit_keys[CS_STAT_KINDS];
 	leveldb_readoptions_t *ro;
-	struct entries entries = { s, st, false, 0, err };
+	struct entries entries = { s, st, false, 0 };
 	struct cs_entry tip;
 	char *owned, name[64];
 	int rc;

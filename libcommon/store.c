@@ -1269,8 +1269,8 @@ iter_finish(struct cs_store *s, leveldb_iterator_t *it, int rc, struct cs_error 
 }
 
 int
-cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
-    struct cs_error *err)
+cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32], struct cs_error *err),
+    void *ctx, struct cs_error *err)
 {
 	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
 	int rc = 0;
@@ -1281,7 +1281,34 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 
 		if (klen != 33 || key[0] != 'X')
 			break;
-		if ((rc = fn(ctx, (const uint8_t *)key + 1)) != 0)
+		if ((rc = fn(ctx, (const uint8_t *)key + 1, err)) != 0)
+			break;
+	}
+	return iter_finish(s, it, rc, err);
+}
+
+int
+cs_store_each_mark(struct cs_store *s,
+    int (*fn)(void *ctx, const uint8_t hash[32], uint32_t height, struct cs_error *err), void *ctx,
+    struct cs_error *err)
+{
+	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
+	int rc = 0;
+
+	for (leveldb_iter_seek(it, "I", 1); leveldb_iter_valid(it); leveldb_iter_next(it)) {
+		size_t klen, vlen;
+		const char *key = leveldb_iter_key(it, &klen);
+		const char *value;
+
+		if (klen == 0 || key[0] != 'I')
+			break;
+		value = leveldb_iter_value(it, &vlen);
+		if (klen != 33 || vlen != CS_MARK_VALUE_SIZE) {
+			rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: an invalid mark of %zu + %zu bytes",
+			    s->dir, klen, vlen);
+			break;
+		}
+		if ((rc = fn(ctx, (const uint8_t *)key + 1, be32((const uint8_t *)value), err)) != 0)
 			break;
 	}
 	return iter_finish(s, it, rc, err);
@@ -1289,7 +1316,7 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 
 int
 cs_store_each_entry(struct cs_store *s, const uint8_t *after,
-    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height), void *ctx,
+    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err), void *ctx,
     struct cs_error *err)
 {
 	leveldb_readoptions_t *scan = leveldb_readoptions_create();
@@ -1317,7 +1344,7 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 			rc = corrupt_entry(s, (const uint8_t *)key + 1, err);
 			break;
 		}
-		if ((rc = fn(ctx, (const uint8_t *)key + 1, value[0], be32(value + 1))) != 0)
+		if ((rc = fn(ctx, (const uint8_t *)key + 1, value[0], be32(value + 1), err)) != 0)
 			break;
 	}
 	rc = iter_finish(s, it, rc, err);
@@ -1327,7 +1354,8 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 
 int
 cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
-    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err)
+    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index, struct cs_error *err), void *ctx,
+    struct cs_error *err)
 {
 	leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
 	uint8_t prefix[33];
@@ -1348,7 +1376,7 @@ cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
 			    s->dir, vlen);
 			break;
 		}
-		if ((rc = fn(ctx, (const uint8_t *)key + 33, be32((const uint8_t *)value))) != 0)
+		if ((rc = fn(ctx, (const uint8_t *)key + 33, be32((const uint8_t *)value), err)) != 0)
 			break;
 	}
 	return iter_finish(s, it, rc, err);

@@ -22,6 +22,11 @@
  *                     sequential read, not a random read each
  *   'B' hash[32]      body (the block after its header)
  *   'X' hash[32]      chain tip: an entry without children
+ *   'I' hash[32]      an entry marked invalid by an operator (cs-tip
+ *                     --invalidate, as Bitcoin Core's invalidateblock): its
+ *                     height (4 BE). It and its descendants are never on
+ *                     the main chain; the mark stays when the entry is
+ *                     pruned, so that it comes back invalid
  *   'T' txid[32] block[32]  transaction index: position in that block's body
  *                     (uint32 BE); one key per block holding the txid, so
  *                     forks and BIP30 duplicates each keep theirs
@@ -225,17 +230,31 @@ int cs_store_get_tip(struct cs_store *s, uint8_t hash[32], struct cs_error *err)
 /* Body of an entry: CS_EX_NOTFOUND when none is stored. */
 int cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size_t *len,
     struct cs_error *err);
-/* Calls fn for every chain tip hash; stops early when fn returns non-zero
- * and returns that. */
-int cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32]), void *ctx,
+/*
+ * The walks below call fn for each key of their kind, in key order, with
+ * the walk's own err: fn returns 0 to go on, or stops the walk with a
+ * non-zero value, which the walk returns. A fn that fails fills err (as a
+ * library function does) and returns its code, so that the command names
+ * what failed; a fn may also return a value of its own that is not an exit
+ * code (a pause, a "found") and leave err alone.
+ */
+/* Every chain tip hash. */
+int cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32], struct cs_error *err),
+    void *ctx, struct cs_error *err);
+
+/* Every entry (after the hash after, when not NULL), with its stored flags
+ * and height (nothing else is decoded). A value too short to hold them is
+ * a corrupt store. */
+int cs_store_each_entry(struct cs_store *s, const uint8_t *after,
+    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err), void *ctx,
     struct cs_error *err);
 
-/* Calls fn for every entry (after the hash after, when not NULL), in hash
- * order, with its stored flags and height (nothing else is decoded); stops
- * early when fn returns non-zero and returns that. A value too short to
- * hold them is a corrupt store. */
-int cs_store_each_entry(struct cs_store *s, const uint8_t *after,
-    int (*fn)(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height), void *ctx,
+/* Every entry marked invalid ('I', cs-tip --invalidate), with the height
+ * the mark keeps; the entry itself may be gone (cs-prune --forks). A mark
+ * that is not 33 + 4 bytes is a corrupt store. */
+#define CS_MARK_VALUE_SIZE 4
+int cs_store_each_mark(struct cs_store *s,
+    int (*fn)(void *ctx, const uint8_t hash[32], uint32_t height, struct cs_error *err), void *ctx,
     struct cs_error *err);
 
 /* Writing: keys and values for a write batch, and the synced write. */
@@ -257,11 +276,11 @@ size_t cs_store_encode_entry(const struct cs_store *s, const struct cs_entry *e,
 #define CS_TX_KEY_SIZE 65
 void cs_store_tx_key(uint8_t key[CS_TX_KEY_SIZE], const uint8_t txid[32], const uint8_t block[32]);
 void cs_store_tx_value(uint8_t value[4], uint32_t index);
-/* Calls fn for every block holding txid, in block hash order, with the
- * transaction's position; stops early when fn returns non-zero and returns
- * that. */
+/* Every block holding txid, in block hash order, with the transaction's
+ * position (a walk as cs_store_each_tip). */
 int cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
-    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index), void *ctx, struct cs_error *err);
+    int (*fn)(void *ctx, const uint8_t block[32], uint32_t index, struct cs_error *err), void *ctx,
+    struct cs_error *err);
 /* LevelDB's options for every store (store.c explains them). */
 #define CS_WRITE_BUFFER (32 << 20)
 #define CS_TABLE_SIZE (16 << 20)

@@ -151,6 +151,12 @@ reserve_cursor(struct cs_out *out, size_t room, struct cs_cbor_cursor *c)
 	return true;
 }
 
+static const char *
+status_of(const struct cs_print *how, const struct cs_entry *e)
+{
+	return how->status != NULL ? how->status : e->main ? "main" : "fork";
+}
+
 /* A float64 (major type 7, 27), as UniValue's double is one. */
 static void
 put_cbor_double(struct cs_cbor_cursor *c, double v)
@@ -243,7 +249,7 @@ write_cbor(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 		cs_cbor_put_text(&c, "chainwork");
 		cs_cbor_put_u256(&c, &e->chainwork, false);
 		cs_cbor_put_text(&c, "status");
-		cs_cbor_put_text(&c, e->main ? "main" : "fork");
+		cs_cbor_put_text(&c, status_of(how, e));
 	}
 	if (how->opaque) {
 		cs_cbor_put_text(&c, "prev");
@@ -316,14 +322,14 @@ write_json(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 		write_json_decoded(out, e, d);
 		cs_out_write(out, ",\"header\":\"", 11);
 		write_hex(out, e->header, e->header_len);
-		cs_out_printf(out, "\",\"status\":\"%s\"", e->main ? "main" : "fork");
+		cs_out_printf(out, "\",\"status\":\"%s\"", status_of(how, e));
 	} else {
 		cs_out_printf(out, "{\"hash\":\"%s\",\"header\":\"", hash);
 		write_hex(out, e->header, e->header_len);
 		cs_out_write(out, "\"", 1);
 		if (!how->bare)
 			cs_out_printf(out, ",\"height\":%" PRIu32 ",\"chainwork\":\"%s\",\"status\":\"%s\"", e->height,
-			    work, e->main ? "main" : "fork");
+			    work, status_of(how, e));
 	}
 	if (how->opaque) {
 		cs_hash_to_display(e->prev, hash);
@@ -353,7 +359,7 @@ write_text(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 	cs_u256_to_hex(&e->chainwork, work);
 	for (trimmed = work; trimmed[0] == '0' && trimmed[1] != '\0'; trimmed++)
 		;
-	cs_out_printf(out, "%7" PRIu32 "  %s  %s", e->height, hash, e->main ? "main" : "fork");
+	cs_out_printf(out, "%7" PRIu32 "  %s  %-*s", e->height, hash, how->status != NULL ? 13 : 0, status_of(how, e));
 	if (how->branchlen >= 0)
 		cs_out_printf(out, "  %6ld", how->branchlen);
 	cs_out_printf(out, "  %s", trimmed);

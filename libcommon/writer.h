@@ -46,6 +46,8 @@ struct cs_print {
 	bool opaque;     /* print prev and work too */
 	bool with_body;  /* print e->body when set */
 	long branchlen;  /* >= 0: a chain tip, with its branch length */
+	const char *status; /* a chain tip's (cs-tip --all), printed instead
+	                     * of main or fork; NULL for an entry */
 	bool bare;       /* cbor and json: only what cs-put reads back (hash,
 	                  * header, [prev, work], [body]): no height,
 	                  * chainwork or status */

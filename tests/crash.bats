@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Crash consistency (SPEC §4): kill -9 at seeded random moments during an
-# import, a prune, a backup, a restore, a repair and cs-init; after each,
+# import, a prune, a backup, a restore, a repair, cs-init and cs-tip
+# --invalidate and --reconsider; after each,
 # the store opens, cs-check passes, every commit cs-put -v reported is
 # there, the tip is the best entry, and running the job again completes it. tests/tools/crash-trials.sh
 # does the work; `make stress` runs it longer.
@@ -25,6 +26,19 @@ setup() {
 	assert_line '10 trials, 0 failed'
 	run -0 "$REPO/tests/tools/crash-trials.sh" -n 10 -s 5 -w repair "$BATS_TEST_TMPDIR/trials"
 	assert_line '10 trials, 0 failed'
+}
+
+@test "crash trials: 8 kill -9s during cs-tip --invalidate and 8 during --reconsider leave the store before or after" {
+	local all
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 8 -s 1 -w invalidate "$BATS_TEST_TMPDIR/trials"
+	assert_line '8 trials, 0 failed'
+	all=$output
+	run -0 "$REPO/tests/tools/crash-trials.sh" -n 8 -s 3 -w reconsider "$BATS_TEST_TMPDIR/trials"
+	assert_line '8 trials, 0 failed'
+	all+=$output
+	# the kills landed before the write and after it
+	grep -q 'as before the kill' <<<"$all"
+	grep -q 'as after the kill' <<<"$all"
 }
 
 @test "crash trials: 20 kill -9s during cs-init leave a whole store or none" {

@@ -473,8 +473,8 @@ print(blocks[4].hex())' "$REORG/blk_0_to_4.dat")" ]
 	# (fork point 100 < 300) went, branch 3 (fork point 390) stayed
 	assert_err_regex '^cs-prune: dropped 99 bodies and 25 fork entries \(25 with a body\), unindexed 0 transactions; '
 	run -0 cs-tip --all -f json
-	assert_json '[.height, .status, .branchlen] | join(" ")' "400 main 0
-393 fork 3"
+	assert_json '[.height, .status, .branchlen] | join(" ")' "400 active 0
+393 valid-fork 3"
 	run -1 --separate-stderr cs-get -n 99 --body -f json
 	assert_err_contains 'body pruned'
 	run -0 cs-get -n 100 --body -f json

@@ -243,8 +243,8 @@ fork"
 4"
 	run -0 cs-tip --all -f json
 	assert_equal "${#lines[@]}" 2
-	output=${lines[0]} assert_json '[.hash, .status, .branchlen] | join(" ")' "$REORG_HASH_5A main 0"
-	output=${lines[1]} assert_json '[.hash, .status, .branchlen, .height] | join(" ")' "$REORG_HASH_4 fork 2 4"
+	output=${lines[0]} assert_json '[.hash, .status, .branchlen] | join(" ")' "$REORG_HASH_5A active 0"
+	output=${lines[1]} assert_json '[.hash, .status, .branchlen, .height] | join(" ")' "$REORG_HASH_4 valid-fork 2 4"
 }
 
 @test "cs-put -f blk: the reorg files in one input, in any order" {
@@ -659,9 +659,9 @@ open("bad.cbor", "wb").write(d)'
 	run -0 bash -c 'cs-genchain -n 1000 --fork-at 600 --fork-len 50 --fork-at 900 --fork-len 150 -f hex | cs-put -q -s forked -f hex'
 	run -0 cs-tip -s forked --all -f json
 	assert_equal "${#lines[@]}" 3
-	output=${lines[0]} assert_json '[.height, .status, .branchlen] | join(" ")' "1050 main 0"
-	output=${lines[1]} assert_json '[.height, .status, .branchlen, .hash] | join(" ")' "1000 fork 100 $tip"
-	output=${lines[2]} assert_json '[.height, .status, .branchlen] | join(" ")' "650 fork 50"
+	output=${lines[0]} assert_json '[.height, .status, .branchlen] | join(" ")' "1050 active 0"
+	output=${lines[1]} assert_json '[.height, .status, .branchlen, .hash] | join(" ")' "1000 valid-headers 100 $tip"
+	output=${lines[2]} assert_json '[.height, .status, .branchlen] | join(" ")' "650 valid-headers 50"
 }
 
 @test "cs-put -h, -V, unknown option, bad format" {

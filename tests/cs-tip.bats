@@ -131,17 +131,18 @@ hold_lock() {
 	init_mainnet_10k
 	run -0 cs-tip --all -f json
 	assert_equal "${#lines[@]}" 1
-	assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$HASH_10236 10236 main 0"
+	assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$HASH_10236 10236 active 0"
 }
 
-@test "cs-tip --all: btcd reorg: 5A active, old tip 4 a fork of branch length 2" {
+@test "cs-tip --all: btcd reorg: 5A active, old tip 4 a valid-fork of branch length 2" {
 	reorg_store
 	run -0 cs-tip -f json
 	assert_json .hash "$REORG_HASH_5A"
 	run -0 cs-tip --all -f json
 	assert_equal "${#lines[@]}" 2
-	output=${lines[0]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_5A 5 main 0"
-	output=${lines[1]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_4 4 fork 2"
+	output=${lines[0]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_5A 5 active 0"
+	# blocks 3 and 4 have their bodies, checked against their headers
+	output=${lines[1]} assert_json '[.hash, .height, .status, .branchlen] | join(" ")' "$REORG_HASH_4 4 valid-fork 2"
 	output=${lines[1]} assert_json .header "$(grep "^blk_0_to_4.dat,4," "$REORG/headers.csv" | cut -d, -f5)"
 }
 
@@ -152,15 +153,62 @@ hold_lock() {
 	assert_output "branchlen chainwork hash header height status
 branchlen chainwork hash header height status"
 	run -0 cbor2json tips.cbor
-	output=${lines[1]} assert_json '[.hash, .branchlen, .status] | join(" ")' "$(reverse_hex "$REORG_HASH_4") 2 fork"
+	output=${lines[1]} assert_json '[.hash, .branchlen, .status] | join(" ")' "$(reverse_hex "$REORG_HASH_4") 2 valid-fork"
 }
 
 @test "cs-tip --all -f text: BRANCHLEN after STATUS" {
 	reorg_store
 	# an entry's line, each followed by its decoded header, indented
 	run -0 bash -c "cs-tip --all -f text | grep -v '^  [a-zA-Z]'"
-	assert_line --index 0 --regexp "^ *5 +$REORG_HASH_5A +main +0 +[0-9a-f]+\$"
-	assert_line --index 1 --regexp "^ *4 +$REORG_HASH_4 +fork +2 +[0-9a-f]+\$"
+	assert_line --index 0 "      5  $REORG_HASH_5A  active              0  600060006"
+	assert_line --index 1 "      4  $REORG_HASH_4  valid-fork          2  500050005"
+}
+
+@test "cs-tip --all -f json --array: one array on one line, as getchaintips answers" {
+	reorg_store
+	run -0 --separate-stderr cs-tip --all -f json --array
+	assert_err_empty
+	assert_equal "${#lines[@]}" 1
+	assert_json 'map([.height, .hash, .branchlen, .status] | join(" ")) | join(",")' \
+		"5 $REORG_HASH_5A 0 active,4 $REORG_HASH_4 2 valid-fork"
+	# the same records as the lines of the default
+	run -0 bash -c 'cs-tip --all -f json | jq -sc . >lines.json && cs-tip --all -f json --array | jq -c . | cmp - lines.json'
+	# without --all: an array of the active tip
+	run -0 cs-tip -f json --array
+	assert_json 'map(.hash) | join(" ")' "$REORG_HASH_5A"
+}
+
+@test "cs-tip --all -f cbor --array: one CBOR array of the tip maps" {
+	reorg_store
+	cs-tip --all -f cbor --array >tips.cbor
+	run -0 "$PY" -c 'import cbor2, sys
+with open(sys.argv[1], "rb") as f:
+    items = [cbor2.load(f)]
+    assert f.read() == b""
+a = items[0]
+print(len(a), " ".join("%s:%s:%d" % (t["hash"][::-1].hex(), t["status"], t["branchlen"]) for t in a))' tips.cbor
+	assert_output "2 $REORG_HASH_5A:active:0 $REORG_HASH_4:valid-fork:2"
+}
+
+@test "cs-tip --array is for json and cbor: 64 with text, hex or raw" {
+	run -0 cs-init -q
+	for f in text hex raw; do
+		run -64 --separate-stderr cs-tip --array -f "$f"
+		assert_err_contains "cs-tip: --array is for -f json and -f cbor"
+	done
+}
+
+@test "cs-tip --all: a branch without bodies is valid-headers, an invalid one invalid (the btcd headers alone)" {
+	cs-init -q
+	# the headers of the btcd reorg blocks, without their bodies
+	cut -d, -f5 "$REORG/headers.csv" | sed 1d | cs-put -q -f hex
+	run -0 cs-tip --all -f json
+	assert_json '[.height, .status, .branchlen] | join(" ")' "5 active 0
+4 valid-headers 2"
+	run -0 cs-tip --invalidate "$REORG_HASH_3" -f json
+	run -0 bash -c "cs-tip --all -f text | grep -v '^  [a-zA-Z]'"
+	assert_line --index 0 "      5  $REORG_HASH_5A  active              0  600060006"
+	assert_line --index 1 "      4  $REORG_HASH_4  invalid             2  500050005"
 }
 
 @test "cs-tip: busy store: -w 0.5 exits 75 with 'store busy'" {

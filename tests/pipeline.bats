@@ -100,8 +100,8 @@ same_stores() {
 	run -0 bash -c 'set -o pipefail; { cs-get -s "$1" --range 0..; cs-get -s "$1" "$2" "$3"; } | cs-put -q -s "$4"' _ \
 		"$SRC" "$REORG_HASH_3" "$REORG_HASH_4" "$OTHER"
 	run -0 cs-tip -s "$OTHER" --all -f json
-	assert_json '[.hash, .status, .branchlen] | join(" ")' "$REORG_HASH_5A main 0
-$REORG_HASH_4 fork 2"
+	assert_json '[.hash, .status, .branchlen] | join(" ")' "$REORG_HASH_5A active 0
+$REORG_HASH_4 valid-headers 2"
 }
 
 @test "a pipeline over one store does not hang" {

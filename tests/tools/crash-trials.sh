@@ -4,7 +4,9 @@
 # kill -9 a cs command at a random moment, then check what SPEC §4 promises:
 # the store opens, cs-check passes, every commit reported done (cs-put -v)
 # is there, the tip is the best entry, and running the job again completes
-# it. WORKLOAD is import, prune, backup, restore, repair, or all (import,
+# it. WORKLOAD is import, prune, backup, restore, repair, invalidate or
+# reconsider (cs-tip --invalidate and --reconsider, a reorg of 31,000
+# entries each way: the store is as before or as after, whole), or all (import,
 # prune and backup, one after another), or init: kill cs-init, then the
 # store is whole or absent (cs-tip exits 66), and the next cs-init makes it
 # and leaves no temporary directory.
@@ -197,6 +199,67 @@ trial_restore() {
 	check_store "$store" || return
 	[ "$(cs-tip -s "$store" -f hex)" = "$new" ] || fail "restore again ends at another tip"
 	[ -z "$(find "$store" -maxdepth 1 -name 'cs-backup-*')" ] || fail "a restore's leftovers stay in the store"
+}
+
+# The import's store, whole, once: its tip is the branch that overtook
+# the main chain at 30000; the branch's first entry is the one to mark.
+marks_store() {
+	[ -d "$work/marks.ref" ] && return 0
+	cs-init -q -s "$work/marks.tmp" --network regtest &&
+		cs-put -q -s "$work/marks.tmp" -f raw "$chain" &&
+		mv "$work/marks.tmp" "$work/marks.ref"
+}
+
+# kill cs-tip --invalidate (or --reconsider) of the branch's first entry:
+# the store is as before (the branch's tip) or as after (the old main
+# chain's tip, 60000, and the mark), whole; doing it again completes it.
+trial_mark() {
+	op=$1
+	marks_store || { fail "marks store"; return; }
+	store=$work/$op
+	rm -rf "$store"
+	cp -a "$work/marks.ref" "$store" || { fail "copy"; return; }
+	mark=$(cs-get -s "$store" -n 30001 -f json | jfield hash)
+	# the tips as headers: the branch's, and the old main chain's (60000)
+	old=$(cs-tip -s "$store" --all -f json | jq -r 'select(.status != "active") | .header')
+	from=$final to=$old
+	if [ "$op" = reconsider ]; then
+		cs-tip -q -s "$store" --invalidate "$mark" -f hex >/dev/null || { fail "invalidate first"; return; }
+		from=$old to=$final
+	fi
+	# each takes about 0.6 s here: kills land before, during and after
+	rand 900
+	delay=0.$(printf '%03d' "$r")
+	cs-tip -q -s "$store" --"$op" "$mark" -f hex >/dev/null 2>&1 &
+	kill_after "$delay" $!
+	check_store "$store" || return
+	got=$(cs-tip -s "$store" -f hex) marks=$(cs-poke -s "$store" list 49 | wc -l)
+	if [ "$got" = "$from" ]; then
+		info="as before the kill"
+	elif [ "$got" = "$to" ]; then
+		info="as after the kill"
+	else
+		fail "neither before nor after: tip $(jfield height <"$work/tip.json")"
+		return
+	fi
+	# the mark and the tip move together
+	case $op/$info in
+	invalidate/*before* | reconsider/*after*) want=0 ;;
+	*) want=1 ;;
+	esac
+	[ "$marks" -eq "$want" ] || { fail "$marks marks, $info"; return; }
+	cs-tip -q -s "$store" --"$op" "$mark" -f hex >/dev/null 2>"$work/err" ||
+		{ fail "$op again: $(cat "$work/err")"; return; }
+	check_store "$store" || return
+	[ "$(cs-tip -s "$store" -f hex)" = "$to" ] || fail "$op again ends at another tip"
+}
+
+trial_invalidate() {
+	trial_mark invalidate
+}
+
+trial_reconsider() {
+	trial_mark reconsider
 }
 
 # cs-check --repair of a sound store: a kill leaves it sound, nothing lost.

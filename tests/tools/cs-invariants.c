@@ -68,7 +68,7 @@ find(struct nodes *all, const uint8_t hash[32])
 }
 
 static int
-collect(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
+collect(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height, struct cs_error *err)
 {
 	struct nodes *all = ctx;
 
@@ -77,7 +77,7 @@ collect(void *ctx, const uint8_t hash[32], unsigned flags, uint32_t height)
 		struct node *grown = realloc(all->v, cap * sizeof(*grown));
 
 		if (grown == NULL)
-			return CS_EX_SOFTWARE;
+			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 		all->v = grown;
 		all->cap = cap;
 	}

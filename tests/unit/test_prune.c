@@ -183,7 +183,7 @@ entry_state(const char *dir, const uint8_t hash[32])
 }
 
 static int
-count_tip(void *ctx, const uint8_t hash[32])
+count_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	(*(size_t *)ctx)++;
 	return 0;
