@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
+#include "leveldb.h"
 #include "output.h"
 #include "store.h"
 #include "writer.h"
@@ -158,9 +159,7 @@ report_lost_tables(struct check_cli *k, const struct timespec *since)
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (len < 4 || (strcmp(de->d_name + len - 4, ".ldb") != 0 && strcmp(de->d_name + len - 4, ".sst") != 0))
+		if (!cs_leveldb_is_table(de->d_name))
 			continue;
 		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
 		if (stat(file, &st) != 0 || st.st_ctim.tv_sec < since->tv_sec ||

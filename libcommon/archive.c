@@ -1,6 +1,6 @@
 #include "archive.h"
 
-#include "backup.h"
+#include "fs.h"
 #include "exit.h"
 #include "reader.h"
 
@@ -79,19 +79,12 @@ cs_archive_full(const struct cs_archive *a)
 int
 cs_archive_flush(struct cs_archive *a, struct cs_error *err)
 {
-	size_t done = 0;
-
 	if (a->buf.nomem)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory for the archive");
-	while (done < a->buf.len) {
-		ssize_t n = write(a->fd, a->buf.buf + done, a->buf.len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return failed(a, "write", errno, err);
-		done += (size_t)n;
+	if (a->buf.len > 0) {
 		a->pending = true;
+		if (cs_fs_write_all(a->fd, a->buf.buf, a->buf.len) != 0)
+			return failed(a, "write", errno, err);
 	}
 	a->buf.len = 0;
 	return 0;
@@ -106,7 +99,7 @@ cs_archive_unsynced(const struct cs_archive *a)
 int
 cs_archive_sync(struct cs_archive *a, struct cs_error *err)
 {
-	char parent[CS_BACKUP_PATH_MAX], name[CS_BACKUP_PATH_MAX];
+	char parent[CS_FS_PATH_MAX], name[CS_FS_PATH_MAX];
 	struct stat st;
 	int rc;
 
@@ -117,9 +110,9 @@ cs_archive_sync(struct cs_archive *a, struct cs_error *err)
 	if (fsync(a->fd) != 0 || fstat(a->fd, &st) != 0)
 		return failed(a, "sync", errno, err);
 	if (a->created) {
-		if (cs_backup_split_path(a->path, parent, sizeof(parent), name, sizeof(name)) != 0)
+		if (cs_fs_split_path(a->path, parent, sizeof(parent), name, sizeof(name)) != 0)
 			return failed(a, "sync the directory of", ENAMETOOLONG, err);
-		if ((rc = cs_backup_sync_dir(parent, err)) != 0) {
+		if ((rc = cs_fs_sync_dir(parent, err)) != 0) {
 			if (ftruncate(a->fd, a->synced) == 0)
 				a->buf.len = 0;
 			err->code = CS_EX_CANTCREAT;

@@ -4,6 +4,7 @@
 #include "exit.h"
 #include "header.h"
 #include "hex.h"
+#include "leveldb.h"
 #include "utf8.h"
 
 #include <jansson.h>
@@ -146,7 +147,7 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	st->memory_usage = property_number(s, "leveldb.approximate-memory-usage");
 	st->stats = leveldb_property_value(s->db, "leveldb.stats");
 	if (sstables)
-		st->sstables = leveldb_property_value(s->db, "leveldb.sstables");
+		st->sstables = cs_leveldb_sstables(s->db);
 	return 0;
 }
 

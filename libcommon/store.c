@@ -2,6 +2,7 @@
 
 #include "backup.h"
 #include "exit.h"
+#include "fs.h"
 #include "header.h"
 #include "hex.h"
 
@@ -284,7 +285,7 @@ cs_store_close(struct cs_store *s)
 	cs_store_release(s);
 	cs_lock_close(&s->lock);
 	if (s->copy[0] != '\0')
-		cs_backup_remove_tree(s->copy, NULL);
+		cs_fs_remove_tree(s->copy, NULL);
 	s->copy[0] = '\0';
 	if (s->options != NULL)
 		leveldb_options_destroy(s->options);
@@ -429,19 +430,19 @@ open_private_copy(struct cs_store *s, struct cs_error *err)
 
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
-	cs_backup_remove_stale(tmp, "cs-private-");
+	cs_fs_remove_stale(tmp, "cs-private-");
 	/* held (for reading, where that is all it allows) while copied, so
 	 * that no writer is halfway through */
 	if ((rc = cs_lock_acquire(&s->lock, s->dir, s->wait_seconds, err)) != 0)
 		return rc;
-	if ((rc = cs_backup_temp_dir(tmp, "cs-private-", s->copy, sizeof(s->copy), err)) == 0 &&
+	if ((rc = cs_fs_temp_dir(tmp, "cs-private-", s->copy, sizeof(s->copy), err)) == 0 &&
 	    (rc = cs_backup_copy_store(s->dir, s->copy, &copy, err)) == 0 &&
 	    (size_t)snprintf(s->dbpath, sizeof(s->dbpath), "%s/db", s->copy) >= sizeof(s->dbpath))
 		rc = cs_error_set(err, CS_EX_USAGE, "path '%s' is too long", s->copy);
 	cs_lock_close(&s->lock);
 	cs_lock_init(&s->lock, command);
 	if (rc != 0 && s->copy[0] != '\0') {
-		cs_backup_remove_tree(s->copy, NULL);
+		cs_fs_remove_tree(s->copy, NULL);
 		s->copy[0] = '\0';
 	}
 	return rc != 0 ? rc : cs_store_acquire(s, err);
@@ -540,7 +541,7 @@ cs_store_open_as(struct cs_store *s, const char *dir, const char *command, doubl
 	/* what a cs-backup killed midway left in the store: its private copy
 	 * for --export, its staging, a restore's new database (backup.h) */
 	if (s->copy[0] == '\0' && !s->lock.read_only)
-		cs_backup_remove_stale(dir, "cs-backup-");
+		cs_fs_remove_stale(dir, "cs-backup-");
 	return 0;
 }
 
@@ -772,7 +773,7 @@ build_store(const char *tmp, const char *dir, const char *command, const struct 
 		rc = write_genesis(&t, meta, genesis, err);
 	cs_store_close(&t);
 	if (rc == 0)
-		rc = cs_backup_sync_store(tmp, err);
+		rc = cs_fs_sync_tree(tmp, err);
 	return rc == CS_EX_NOINPUT || rc == CS_EX_IOERR ? cannot_create(rc, err) : rc;
 }
 
@@ -786,27 +787,27 @@ static int
 create_beside(const char *dir, const char *command, const struct cs_store_meta *meta,
     const struct cs_entry *genesis, struct cs_error *err)
 {
-	char parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16], tmp[CS_BACKUP_PATH_MAX];
+	char parent[CS_FS_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16], tmp[CS_FS_PATH_MAX];
 	struct stat st;
 	bool existed;
 	int rc;
 
-	if (cs_backup_split_path(dir, parent, sizeof(parent), name, sizeof(name)) != 0)
+	if (cs_fs_split_path(dir, parent, sizeof(parent), name, sizeof(name)) != 0)
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': not a usable path", dir);
 	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cs_error_set(err, CS_EX_CANTCREAT, "cannot create store '%s': %s", dir,
 		    strerror(errno == 0 ? ENOTDIR : errno));
 	snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
-	if ((rc = cs_backup_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
+	if ((rc = cs_fs_temp_dir(parent, prefix, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	if ((rc = build_store(tmp, dir, command, meta, genesis, err)) == 0 &&
-	    (rc = cs_backup_rename_noreplace(tmp, dir, &existed, err)) != 0 && existed)
+	    (rc = cs_fs_rename_noreplace(tmp, dir, &existed, err)) != 0 && existed)
 		rc = CREATE_RACED;
 	if (rc != 0) {
-		cs_backup_remove_tree(tmp, NULL);
+		cs_fs_remove_tree(tmp, NULL);
 		return rc;
 	}
-	return cs_backup_sync_dir(parent, err);
+	return cs_fs_sync_dir(parent, err);
 }
 
 /* A directory without a database (empty, or holding a lock file): the
@@ -819,27 +820,27 @@ static int
 create_inside(const char *dir, const char *command, const struct cs_store_meta *meta,
     const struct cs_entry *genesis, struct cs_error *err)
 {
-	char tmp[CS_BACKUP_PATH_MAX], from[CS_BACKUP_PATH_MAX + 8], to[CS_BACKUP_PATH_MAX + 8];
+	char tmp[CS_FS_PATH_MAX], from[CS_FS_PATH_MAX + 8], to[CS_FS_PATH_MAX + 8];
 	bool existed;
 	int rc;
 
-	if ((rc = cs_backup_temp_dir(dir, INSIDE_PREFIX, tmp, sizeof(tmp), err)) != 0)
+	if ((rc = cs_fs_temp_dir(dir, INSIDE_PREFIX, tmp, sizeof(tmp), err)) != 0)
 		return rc;
 	snprintf(from, sizeof(from), "%s/db", tmp);
 	snprintf(to, sizeof(to), "%s/db", dir);
 	if ((rc = build_store(tmp, dir, command, meta, genesis, err)) == 0 &&
-	    (rc = cs_backup_rename_noreplace(from, to, &existed, err)) != 0 && existed)
+	    (rc = cs_fs_rename_noreplace(from, to, &existed, err)) != 0 && existed)
 		rc = CREATE_RACED;
 	if (rc == 0) {
 		/* the lock file comes too, unless one is there (any command
 		 * makes one when it is missing) */
 		snprintf(from, sizeof(from), "%s/lock", tmp);
 		snprintf(to, sizeof(to), "%s/lock", dir);
-		cs_backup_rename_noreplace(from, to, &existed, err);
+		cs_fs_rename_noreplace(from, to, &existed, err);
 		cs_error_clear(err);
 	}
-	cs_backup_remove_tree(tmp, NULL);
-	return rc == 0 ? cs_backup_sync_dir(dir, err) : rc;
+	cs_fs_remove_tree(tmp, NULL);
+	return rc == 0 ? cs_fs_sync_dir(dir, err) : rc;
 }
 
 /* Whether dir holds only what a store may start from: nothing, a lock
@@ -870,7 +871,7 @@ int
 cs_store_create(struct cs_store *s, const char *dir, const char *command, double wait_seconds,
     const struct cs_store_meta *meta, const struct cs_entry *genesis, bool *existed, struct cs_error *err)
 {
-	char db[CS_BACKUP_PATH_MAX], parent[CS_BACKUP_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16];
+	char db[CS_FS_PATH_MAX], parent[CS_FS_PATH_MAX], name[NAME_MAX + 1], prefix[NAME_MAX + 16];
 	struct stat st;
 	int rc, tries = 0;
 
@@ -879,11 +880,11 @@ cs_store_create(struct cs_store *s, const char *dir, const char *command, double
 	if ((size_t)snprintf(db, sizeof(db), "%s/db", dir) >= sizeof(db))
 		return cs_error_set(err, CS_EX_USAGE, "store path '%s' is too long", dir);
 	/* what a killed cs-init of this name left, beside it or inside it */
-	if (cs_backup_split_path(dir, parent, sizeof(parent), name, sizeof(name)) == 0) {
+	if (cs_fs_split_path(dir, parent, sizeof(parent), name, sizeof(name)) == 0) {
 		snprintf(prefix, sizeof(prefix), ".%s.cs-init-", name);
-		cs_backup_remove_stale(parent, prefix);
+		cs_fs_remove_stale(parent, prefix);
 	}
-	cs_backup_remove_stale(dir, INSIDE_PREFIX);
+	cs_fs_remove_stale(dir, INSIDE_PREFIX);
 	do {
 		if (stat(db, &st) == 0)
 			return create_in_place(s, dir, command, wait_seconds, meta, genesis, existed, err);
@@ -1391,77 +1392,6 @@ cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error 
 	if (lerr != NULL)
 		return leveldb_failed(s, lerr, "cannot write store", err);
 	return 0;
-}
-
-/*
- * Whether LevelDB still owes a compaction by its own rules (version_set.cc
- * VersionSet::Finalize: a score of 1 is 4 files in level 0, 10^L MiB in
- * level L), from the table sizes of the "leveldb.sstables" property.
- */
-bool
-cs_leveldb_compaction_due(leveldb_t *db)
-{
-	char *tables = leveldb_property_value(db, "leveldb.sstables");
-	double limit = 10.0 * 1048576, bytes = 0;
-	const char *line = tables;
-	int level = 0, files = 0, due = 0;
-
-	/* "--- level L ---" then a line "NUMBER:SIZE[smallest .. largest]" a
-	 * table (keys escaped: no newline inside a line). */
-	while (line != NULL && !due) {
-		unsigned long long number, size;
-		int next;
-
-		if (sscanf(line, "--- level %d ---", &next) == 1) {
-			due = level == 0 ? files >= 4 : bytes >= limit;
-			if (level > 0)
-				limit *= 10;
-			level = next;
-			files = 0;
-			bytes = 0;
-		} else if (sscanf(line, " %llu:%llu[", &number, &size) == 2) {
-			files++;
-			bytes += (double)size;
-		}
-		if ((line = strchr(line, '\n')) != NULL)
-			line++;
-	}
-	if (!due)
-		due = level == 0 ? files >= 4 : bytes >= limit;
-	if (tables != NULL)
-		leveldb_free(tables);
-	return due;
-}
-
-/*
- * LevelDB's POSIX environment reads table files through read-only mmap,
- * up to 1000 of them a process, and every page of them a process touches
- * counts in its RSS: a writer's compactions read whole tables, so its RSS
- * grew with its write buffer and tables (191 MB for an import of a million
- * headers with 32 MiB and 16 MiB, 84 MB with 2 MiB of each). The limit
- * can be set only through EnvPosixTestHelper::SetReadOnlyMMapLimit, a hook
- * of LevelDB's own tests that libleveldb.a defines (the shared library
- * hides it, hence the static link in the Makefile); it must run before
- * the first database is opened. Limit 0: every table is read with pread,
- * through the page cache, which no process's RSS counts.
- */
-void leveldb_set_mmap_limit(int limit) __asm__("_ZN7leveldb18EnvPosixTestHelper20SetReadOnlyMMapLimitEi");
-
-void
-cs_leveldb_without_mmap(void)
-{
-	leveldb_set_mmap_limit(0);
-}
-
-/*
- * DBImpl::CompactRange writes the memtable out first, whatever the range,
- * then compacts the tables that overlap it: none can hold a key from
- * "\xff" (store.h), so this is the flush the C API lacks.
- */
-void
-cs_leveldb_flush(leveldb_t *db)
-{
-	leveldb_compact_range(db, "\xff", 1, "\xff", 1);
 }
 
 int

@@ -43,6 +43,7 @@
 
 #include "entry.h"
 #include "error.h"
+#include "leveldb.h"
 #include "lock.h"
 #include "pow.h"
 #include "rules.h"
@@ -284,19 +285,6 @@ int cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
 /* LevelDB's options for every store (store.c explains them). */
 #define CS_WRITE_BUFFER (32 << 20)
 #define CS_TABLE_SIZE (16 << 20)
-/* For the commands that write much (cs-put, cs-prune): LevelDB reads
- * tables with pread, not mmap, so that the pages its compactions read
- * stay out of the process's RSS. The others keep mmap: a lookup reads a
- * block without a system call or a copy, and a table cut short is named
- * in the error (a pread of it only says "bad magic number"). Call it
- * before the first store is opened. */
-void cs_leveldb_without_mmap(void);
-/* Writes LevelDB's memtable out to a table, and waits for it. */
-void cs_leveldb_flush(leveldb_t *db);
-/* Whether LevelDB still owes a compaction by its own rules (4 files in
- * level 0, 10^L MiB in level L): for cs_store_settle, and the benchmark's
- * raw-LevelDB floor, which waits the same way. */
-bool cs_leveldb_compaction_due(leveldb_t *db);
 int cs_store_write(struct cs_store *s, leveldb_writebatch_t *batch, struct cs_error *err);
 /* After many writes: writes the memtable out, then waits, up to max_ms
  * and only while no other command waits for the store, for the

@@ -436,6 +436,37 @@ for b, e in zip(blocks, entries[1:]):
 	cs-backup -s "$dir" --export | cmp - export.cbor
 }
 
+@test "cs-backup --export: forks above the tip and beside main entries, parents first; replays exactly" {
+	local g
+	g=$(printf '{"hash":"%064x","prev":"%064x","header":"aa"}' 1 0)
+	run -0 cs-init -q --opaque -f json <<<"$g"
+	# the best chain is the short one: 1-2 (work 100); the fork 3-4-5 off
+	# the genesis reaches heights 1 to 3, two of them above the tip, and
+	# 6 off 2 stands at height 2 too
+	{
+		printf '{"hash":"%064x","prev":"%064x","header":"b1","work":100}\n' 2 1
+		printf '{"hash":"%064x","prev":"%064x","header":"c1"}\n' 3 1
+		printf '{"hash":"%064x","prev":"%064x","header":"c2"}\n' 4 3
+		printf '{"hash":"%064x","prev":"%064x","header":"c3","body":"beef"}\n' 5 4
+		printf '{"hash":"%064x","prev":"%064x","header":"b2"}\n' 6 2
+	} > entries.json
+	run -0 cs-put -q -f json entries.json
+	run -0 cs-tip -f json
+	assert_json '[.height, .hash] | join(" ")' "2 $(printf '%064x' 6)"
+	run -0 cs-put -q -f json <<<"$(printf '{"hash":"%064x","prev":"%064x","header":"b3","work":1}' 7 2)"
+	run -0 cs-tip -f json
+	assert_json .height 2
+	run -0 cs-backup -f json --export
+	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r '[.height, .status, .hash[-1:]] | join(" ")')" \
+		"$(printf '%s\n' '0 main 1' '1 main 2' '2 main 6' '1 fork 3' '2 fork 4' '2 fork 7' '3 fork 5')"
+	output=${lines[6]} assert_json .body beef
+	cs-backup --export > export.cbor
+	dir=$BATS_TEST_TMPDIR/replay
+	cs-init -q -s "$dir" --opaque -f json <<<"$g"
+	cs-put -q -s "$dir" export.cbor
+	cs-backup -s "$dir" --export | cmp - export.cbor
+}
+
 @test "cs-backup --export: one moment of the store; writers go on meanwhile" {
 	init_mainnet_10k
 	start_paused sh -c 'cs-backup --export > export.cbor'

@@ -3,7 +3,8 @@
 # synthetic regtest headers with cs-backup, against `cp -a` of the same
 # store: wall time, and how long the store's lock was held (cs-backup -v
 # reports it; `flock DIR/lock cp -a` holds it for the whole copy). Also the
-# copy to another file system (/dev/shm, when it is one) and the export.
+# copy to another file system (/dev/shm, when it is one) and the export
+# (entries/s; `make bench` sets it beside the import's).
 # Runs each three times; with caches dropped first when this is root and may.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,5 +69,6 @@ for run in 1 2 3; do
 	rm -rf "$tmp/c"
 	c=$(cold)
 	w=$(wall sh -c 'cs-backup -v -s "$1" --export > /dev/null 2> "$2"' _ "$tmp/s" "$tmp/log")
-	printf 'run %d (%s): cs-backup --export (cbor):    wall %s s, store held %s ms\n' "$run" "$c" "$w" "$(held "$tmp/log")"
+	printf 'run %d (%s): cs-backup --export (cbor):    wall %s s, store held %s ms, %s entries/s\n' "$run" "$c" \
+		"$w" "$(held "$tmp/log")" "$(echo "$(sed -n 's/.*exported \([0-9]*\) entries.*/\1/p' "$tmp/log") / $w" | bc)"
 done

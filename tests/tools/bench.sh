@@ -9,7 +9,8 @@
 # Environment: BENCH_N (synthetic chain length, 1000000), BENCH_REPS
 # (import repetitions, 5; three times as many for the small mainnet set),
 # BENCH_OUT (the document, docs/benchmarks.md), BENCH_ONLY=proofs (only the
-# proofs' table, printed, the document left alone),
+# proofs' table, printed, the document left alone), BENCH_ONLY=export (only
+# the regtest chain's imports and exports, printed, the document left alone),
 # TMPDIR (where the stores go; about 1.5 GB).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
@@ -29,6 +30,7 @@ LOCATOR_REPS=30
 
 tools="cs-genchain bench-floor bench-sqlite sqlite3 gnuplot jq /usr/bin/time /usr/bin/python3"
 [ "${BENCH_ONLY:-}" != proofs ] || tools="xxd /usr/bin/python3"
+[ "${BENCH_ONLY:-}" != export ] || tools="cs-genchain /usr/bin/time"
 for tool in $tools; do
 	command -v "$tool" > /dev/null || { echo "bench: '$tool' missing (run make bench)" >&2; exit 69; }
 done
@@ -143,6 +145,41 @@ row() {
 	printf '| %s |\n' "${line//|/ | }" >> "$tmp/table"
 }
 
+# export_measure SET INIT: three runs of cs-backup --export of SET's store
+# (median ms in $export_ms, entries in $export_entries), and its round
+# trip: the export put into a fresh store made with INIT, exported again,
+# the same bytes.
+export_measure() {
+	local set=$1 init=$2 rep
+	log "$set: cs-backup --export, and its round trip"
+	: > "$tmp/$set.ex"
+	for rep in 1 2 3; do
+		ms sh -c 'exec cs-backup -s "$1" --export > "$2"' _ "$tmp/$set.store" "$tmp/$set.export" >> "$tmp/$set.ex"
+		echo >> "$tmp/$set.ex"
+	done
+	export_ms=$(median < "$tmp/$set.ex")
+	rm -rf "$tmp/$set.replay"
+	# shellcheck disable=SC2086 # the options are words
+	cs-init -q -s "$tmp/$set.replay" $init
+	cs-put -q -s "$tmp/$set.replay" "$tmp/$set.export"
+	cs-backup -v -s "$tmp/$set.replay" --export 2> "$tmp/$set.exlog" | cmp -s - "$tmp/$set.export" ||
+		{ log "$set: the export put into a fresh store exports other bytes"; exit 70; }
+	export_entries=$(sed -n 's/.*exported \([0-9]*\) entries.*/\1/p' "$tmp/$set.exlog")
+	rm -rf "$tmp/$set.replay" "$tmp/$set.export"
+}
+
+# export_rows COUNT IMPORT_S: the export's rows, its rate beside the
+# import's (COUNT headers in a median of IMPORT_S seconds).
+export_rows() {
+	local count=$1 import=$2
+	row "export (cs-backup --export, $export_entries entries), median s (3 runs)" \
+		"$(calc "$export_ms / 1000" %.3f)" "" "" ""
+	row "export, entries/s" "**$(calc "$export_entries / $export_ms * 1000" %.0f)**" "" "" ""
+	row "export ÷ import (rate)" "**$(calc "($export_entries / $export_ms * 1000) / ($count / $import)" %.2f)×**" \
+		"" "" "≥ 0.5×"
+	row "export put into a fresh store, exported again" "the same bytes" "" "" "identical"
+}
+
 bench_set() {
 	local set=$1 net=$2 input=$3 reps=$4 count rep h hash i
 	local csput floor sqlite csrss flrss sqrss
@@ -224,6 +261,8 @@ bench_set() {
 	answered=$(cs-locator -s "$tmp/$set.store" --headers -f raw < "$tmp/$set.locator" | wc -c)
 	loc=$(median < "$tmp/$set.loc")
 
+	export_measure "$set" "$net"
+
 	log "$set: backup against cp -a"
 	if [ -x "$root/bin/cs-backup" ]; then
 		: > "$tmp/$set.bu.cs"
@@ -249,6 +288,7 @@ bench_set() {
 	row "import, headers/s" "$(rate "$csput")" "$(rate "$floor")" "$(rate "$sqlite")" ""
 	row "cs-put ÷ floor (rate)" "**$(calc "$floor / $csput" %.2f)×**" "" "" "≥ 0.6×"
 	row "cs-put ÷ SQLite (rate)" "**$(calc "$sqlite / $csput" %.2f)×**" "" "" "≥ 4×"
+	export_rows "$count" "$csput"
 	row "peak RSS, median (max) MB" "**$(calc "$csrss / 1024" %.1f)** ($(calc "$csrss_max / 1024" %.1f))" \
 	    "$(calc "$flrss / 1024" %.1f)" "$(calc "$sqrss / 1024" %.1f)" "≤ 100 MB"
 	row "point lookup by height, ms a process" "$(calc "$pt_cs" %.2f) (cs-get -n)" "" \
@@ -339,6 +379,24 @@ fi
 # 60 s apart, so that a million headers from the 2011 regtest genesis stay
 # behind the clock (Core's time-too-new rule).
 cs-genchain -n "$N" --spacing 60 -f raw > "$tmp/chain.bin"
+
+if [ "${BENCH_ONLY:-}" = export ]; then
+	count=$(($(stat -c %s "$tmp/chain.bin") / 80))
+	log "regtest: $count headers, $REPS imports by cs-put"
+	: > "$tmp/table"
+	for rep in $(seq 1 "$REPS"); do
+		import_round regtest "--network regtest" "$tmp/chain.bin" "$rep" csput
+	done
+	csput=$(cut -d' ' -f1 "$tmp/regtest.csput.runs" | median)
+	export_measure regtest "--network regtest"
+	row "**regtest** ($count headers)" "cs-put" "" "" "target"
+	row "---" "---" "---" "---" "---"
+	row "import, median s ($REPS runs)" "$(calc "$csput" %.3f)" "" "" ""
+	row "import, headers/s" "$(calc "$count / $csput" %.0f)" "" "" ""
+	export_rows "$count" "$csput"
+	cat "$tmp/table"
+	exit 0
+fi
 # testnet3's rules on a chain of the same length: a first period of fast
 # headers makes the difficulty harder than the limit; then every 100
 # headers a run of 10 more than 20 minutes late (the minimum difficulty),
