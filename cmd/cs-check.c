@@ -8,6 +8,7 @@
 #include "exit.h"
 #include "hex.h"
 #include "output.h"
+#include "progress.h"
 #include "store.h"
 #include "writer.h"
 
@@ -44,6 +45,8 @@ struct check_cli {
 	bool opaque;
 	char rules[16]; /* the store's header rules */
 	struct cs_out out;
+	struct cs_progress progress;
+	const char *pass; /* the pass the progress line shows */
 };
 
 /* "1 problem", "2 problems" */
@@ -99,6 +102,8 @@ on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 	char hash[CS_HASH_HEX];
 	int rc;
 
+	/* standard output may be the terminal the progress line is on */
+	cs_progress_clear(&k->progress);
 	cs_write_entry(&k->out, &how, e);
 	rc = cs_out_flush(&k->out, err);
 	if (rc == 0 && k->out.closed)
@@ -108,6 +113,22 @@ on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 		cs_error_prefix(err, "repair of store '%s' stopped before dropping entry %s: ", k->dir, hash);
 	}
 	return rc;
+}
+
+/* The check's passes, on a terminal: "reading entries: 40960, 81920/s". */
+static void
+on_progress(void *ctx, const char *pass, uint64_t done, uint64_t total)
+{
+	struct check_cli *k = ctx;
+
+	if (pass != k->pass) {
+		k->pass = pass;
+		cs_progress_restart(&k->progress, total);
+	}
+	if (total > 0)
+		cs_progress_update(&k->progress, done, done, "%s: %" PRIu64 " of %" PRIu64, pass, done, total);
+	else
+		cs_progress_update(&k->progress, done, done, "%s: %" PRIu64, pass, done);
 }
 
 static void
@@ -250,6 +271,8 @@ main(int argc, char *argv[])
 	k.dir = cs_store_path(k.cli.store);
 	k.state = "is corrupt";
 	cs_out_init(&k.out, 1);
+	cs_progress_start(&k.progress, k.cli.prog, NULL, k.cli.quiet);
+	cs_check_set_progress(on_progress, &k);
 	cs_error_clear(&err);
 
 	rc = cs_store_open_as(&store, k.dir, k.cli.prog, k.cli.wait, true, want_repair ? CS_OPEN_WRITE : CS_OPEN_READ, &err);
@@ -285,6 +308,7 @@ main(int argc, char *argv[])
 	}
 	summary(&k, &r);
 out:
+	cs_progress_finish(&k.progress);
 	cs_store_close(&store);
 	if (rc == 0)
 		rc = cs_out_finish(&k.out, &err);
