@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -366,11 +367,26 @@ cs_fail(const struct cs_cli *cli, const struct cs_error *err)
 
 /* The signal that asked a writer to stop (SIGINT or SIGTERM), or 0. */
 static volatile sig_atomic_t interrupted_by;
+static pthread_t main_thread;
 
 static void
 on_interrupt(int sig)
 {
-	interrupted_by = sig;
+	int saved_errno = errno;
+
+	/* LevelDB's background thread may be the one the kernel picks: the
+	 * main thread's wait for input must end, so it gets the signal. */
+	if (!pthread_equal(pthread_self(), main_thread)) {
+		pthread_kill(main_thread, sig);
+	} else if (interrupted_by != 0) {
+		/* a second one kills at once, which is as safe: commits are
+		 * atomic */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	} else {
+		interrupted_by = sig;
+	}
+	errno = saved_errno;
 }
 
 void
@@ -386,9 +402,9 @@ cs_cli_catch_interrupts(void)
 	sigaddset(&action.sa_mask, SIGTERM);
 	/* SA_RESTART: LevelDB's reads and writes and the lock's flock(2) go
 	 * on; the one wait that must end, for input, is cs_cli_wait_input's
-	 * ppoll(2), which a signal always ends. SA_RESETHAND: a second Ctrl-C
-	 * kills at once, which is as safe (each commit is atomic). */
-	action.sa_flags = SA_RESTART | SA_RESETHAND;
+	 * ppoll(2), which a signal always ends. */
+	action.sa_flags = SA_RESTART;
+	main_thread = pthread_self();
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		/* ignored as the shell started us (nohup, a background job of
 		 * a script): it stays ignored */
