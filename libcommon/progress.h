@@ -14,7 +14,8 @@
  * message printed by cs_warn (cli.h) while a line is shown erases the line
  * first; the next update draws it again. Writes are write(2) on the fd,
  * and a failed write is ignored: progress is never worth an error. Nothing
- * blocks but that write.
+ * blocks but that write. cs_progress_finish must come before the struct
+ * goes out of scope (cs_warn keeps a pointer to the one showing a line).
  *
  * How a command uses it:
  *
