@@ -9,6 +9,7 @@
 #include "hex.h"
 #include "leveldb.h"
 #include "output.h"
+#include "progress.h"
 #include "store.h"
 #include "writer.h"
 
@@ -45,6 +46,8 @@ struct check_cli {
 	bool opaque;
 	char rules[16]; /* the store's header rules */
 	struct cs_out out;
+	struct cs_progress progress;
+	const char *pass; /* the pass the progress line shows */
 };
 
 /* "1 problem", "2 problems" */
@@ -100,6 +103,8 @@ on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 	char hash[CS_HASH_HEX];
 	int rc;
 
+	/* standard output may be the terminal the progress line is on */
+	cs_progress_clear(&k->progress);
 	cs_write_entry(&k->out, &how, e, NULL);
 	rc = cs_out_flush(&k->out, err);
 	if (rc == 0 && k->out.closed)
@@ -109,6 +114,22 @@ on_dropped(void *ctx, const struct cs_entry *e, struct cs_error *err)
 		cs_error_prefix(err, "repair of store '%s' stopped before dropping entry %s: ", k->dir, hash);
 	}
 	return rc;
+}
+
+/* The check's passes, on a terminal: "reading entries: 40960, 81920/s". */
+static void
+on_progress(void *ctx, const char *pass, uint64_t done, uint64_t total)
+{
+	struct check_cli *k = ctx;
+
+	if (pass != k->pass) {
+		k->pass = pass;
+		cs_progress_restart(&k->progress, total);
+	}
+	if (total > 0)
+		cs_progress_update(&k->progress, done, done, "%s: %" PRIu64 " of %" PRIu64, pass, done, total);
+	else
+		cs_progress_update(&k->progress, done, done, "%s: %" PRIu64, pass, done);
 }
 
 static void
@@ -249,6 +270,8 @@ main(int argc, char *argv[])
 	k.dir = cs_store_path(k.cli.store);
 	k.state = "is corrupt";
 	cs_out_init(&k.out, 1);
+	cs_progress_start(&k.progress, k.cli.prog, NULL, k.cli.quiet);
+	cs_check_set_progress(on_progress, &k);
 	cs_error_clear(&err);
 
 	rc = cs_store_open_as(&store, k.dir, k.cli.prog, k.cli.wait, true, want_repair ? CS_OPEN_WRITE : CS_OPEN_READ, &err);
@@ -284,6 +307,7 @@ main(int argc, char *argv[])
 	}
 	summary(&k, &r);
 out:
+	cs_progress_finish(&k.progress);
 	cs_store_close(&store);
 	if (rc == 0)
 		rc = cs_out_finish(&k.out, &err);

@@ -8,6 +8,7 @@
 #include "header.h"
 #include "hex.h"
 #include "output.h"
+#include "progress.h"
 #include "proof.h"
 #include "reader.h"
 #include "sha256.h"
@@ -16,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] = "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--input FORMAT] [--keep-going] [FILE ...]";
 
@@ -37,6 +39,8 @@ struct verify {
 	struct cs_cli cli;
 	struct cs_store store;
 	struct cs_out out;
+	struct cs_progress progress;
+	uint64_t proofs; /* read so far, of every input */
 	enum cs_format format;
 	bool keep_going;
 	int status; /* 1 when a sound proof's block is not on the main chain, 65 after a false one */
@@ -239,7 +243,11 @@ verify_input(struct verify *v, const char *path, enum cs_format input, bool snif
 		}
 		if (rc == 0)
 			rc = cs_out_drain(&v->out, &v->store, false, err);
+		v->proofs++;
+		cs_progress_update(&v->progress, v->proofs, cs_input_offset(&reader.in), "%llu checked",
+		    (unsigned long long)v->proofs);
 	}
+	cs_progress_input_done(&v->progress, cs_input_offset(&reader.in));
 	cs_reader_close(&reader);
 	return rc;
 }
@@ -277,6 +285,10 @@ main(int argc, char *argv[])
 	argv += optind;
 	v.format = cs_cli_output_format(&v.cli);
 	cs_out_init(&v.out, 1);
+	/* Not when the results go to the terminal too: they show the
+	 * progress, and a line rewritten among them would garble them. */
+	cs_progress_start(&v.progress, v.cli.prog, "proofs", v.cli.quiet || isatty(STDOUT_FILENO));
+	cs_progress_set_inputs(&v.progress, argc, argv);
 	cs_error_clear(&err);
 
 	if ((rc = cs_store_open_as(&v.store, cs_store_path(v.cli.store), v.cli.prog, v.cli.wait, false, CS_OPEN_READ, &err)) != 0)
@@ -291,6 +303,7 @@ main(int argc, char *argv[])
 	for (int i = 0; rc == 0 && i < (argc > 0 ? argc : 1); i++)
 		rc = verify_input(&v, argc > 0 ? argv[i] : NULL, input, sniff, &err);
 out:
+	cs_progress_finish(&v.progress);
 	cs_store_close(&v.store);
 	if (rc == 0)
 		rc = cs_out_finish(&v.out, &err);

@@ -122,6 +122,25 @@ struct check {
 	uint32_t new_tip_height;
 };
 
+/* The progress hook (cs_check_set_progress), told every STEP_KEYS keys. */
+#define STEP_KEYS 4096
+static void (*progress_fn)(void *ctx, const char *pass, uint64_t done, uint64_t total);
+static void *progress_ctx;
+
+void
+cs_check_set_progress(void (*fn)(void *ctx, const char *pass, uint64_t done, uint64_t total), void *ctx)
+{
+	progress_fn = fn;
+	progress_ctx = ctx;
+}
+
+static void
+step(const char *pass, uint64_t done, uint64_t total)
+{
+	if (progress_fn != NULL && done % STEP_KEYS == 0)
+		progress_fn(progress_ctx, pass, done, total);
+}
+
 /* Messages. */
 
 static const char *
@@ -828,6 +847,7 @@ scan_entries(struct check *c)
 		uint32_t i;
 
 		c->r->entries++;
+		step("reading entries", c->r->entries, 0);
 		if (klen != 33) {
 			malformed_key(c, "entries", key, klen);
 			if (c->repair)
@@ -914,6 +934,7 @@ link_parents(struct check *c)
 
 		if (klen != 33 || memcmp(key + 1, c->hash[j], 32) != 0)
 			continue;
+		step("linking entries", j, c->n);
 		value = leveldb_iter_value(it, &vlen);
 		if (cs_store_decode_entry(c->s, c->hash[j], value, vlen, &e) == 0)
 			keep(c, j, &e);
@@ -1243,6 +1264,7 @@ walk_from_genesis(struct check *c)
 	derive(c, cur, true, 0, &zero, NULL, &height, &work, &ctx);
 	while (!c->failed) {
 		reached(c, cur, height, &work);
+		step("following the chain", c->reached, c->n);
 		children(c, cur, &lo, &hi);
 		if (lo < hi) {
 			if (hi - lo > 1 && push(c, &w, lo + 1, hi, height, &work, &ctx) != 0)
@@ -1700,6 +1722,7 @@ check_tx_index(struct check *c)
 		uint32_t i;
 
 		c->r->transactions++;
+		step("reading the transaction index", c->r->transactions, 0);
 		c->tx_rebuild = c->tx_rebuild || c->s->meta.opaque;
 		if (klen != CS_TX_KEY_SIZE) {
 			malformed_key(c, "transaction index", key, klen);

@@ -90,6 +90,13 @@ struct cs_check_report {
 	uint64_t dropped;      /* entries dropped */
 };
 
+/* A hook for a progress line (progress.h), called every few thousand keys
+ * with the pass under way ("reading entries"), the keys it has done, and
+ * how many it will do (0: not known yet). It stays set for every later
+ * call of this process; NULL turns it off. (Apart from the options: their
+ * callers fill them by position.) */
+void cs_check_set_progress(void (*fn)(void *ctx, const char *pass, uint64_t done, uint64_t total), void *ctx);
+
 /* Checks everything; fills r (zeroed first). */
 int cs_check_store(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report *r,
     struct cs_error *err);

@@ -1,10 +1,13 @@
 #include "cli.h"
 
 #include "exit.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@ static void vwarn(const struct cs_cli *cli, const char *fmt, va_list ap) __attri
 static void
 vwarn(const struct cs_cli *cli, const char *fmt, va_list ap)
 {
+	cs_progress_clear_shown();
 	fprintf(stderr, "%s: ", cli->prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -359,4 +363,99 @@ cs_fail(const struct cs_cli *cli, const struct cs_error *err)
 {
 	cs_warn(cli, "%s", err->message);
 	return err->code;
+}
+
+/* The signal that asked a writer to stop (SIGINT or SIGTERM), or 0. */
+static volatile sig_atomic_t interrupted_by;
+static pthread_t main_thread;
+
+static void
+on_interrupt(int sig)
+{
+	int saved_errno = errno;
+
+	/* LevelDB's background thread may be the one the kernel picks: the
+	 * main thread's wait for input must end, so it gets the signal. */
+	if (!pthread_equal(pthread_self(), main_thread)) {
+		pthread_kill(main_thread, sig);
+	} else if (interrupted_by != 0) {
+		/* a second one kills at once, which is as safe: commits are
+		 * atomic */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	} else {
+		interrupted_by = sig;
+	}
+	errno = saved_errno;
+}
+
+void
+cs_cli_catch_interrupts(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM };
+	struct sigaction action, old;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_interrupt;
+	sigemptyset(&action.sa_mask);
+	sigaddset(&action.sa_mask, SIGINT);
+	sigaddset(&action.sa_mask, SIGTERM);
+	/* SA_RESTART: LevelDB's reads and writes and the lock's flock(2) go
+	 * on; the one wait that must end, for input, is cs_cli_wait_input's
+	 * ppoll(2), which a signal always ends. */
+	action.sa_flags = SA_RESTART;
+	main_thread = pthread_self();
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		/* ignored as the shell started us (nohup, a background job of
+		 * a script): it stays ignored */
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(signals[i], &action, NULL);
+	}
+}
+
+int
+cs_cli_interrupted(void)
+{
+	return interrupted_by;
+}
+
+int
+cs_cli_wait_input(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t stop, old;
+	int rc = 0;
+
+	/* Blocked from the test of the flag until ppoll unblocks them
+	 * atomically: a signal between the two cannot be missed. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	while (interrupted_by == 0) {
+		rc = ppoll(&pfd, 1, NULL, &old);
+		if (rc >= 0 || errno != EINTR)
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return interrupted_by != 0 ? -1 : 0;
+}
+
+void
+cs_cli_exit_interrupted(void)
+{
+	int sig = interrupted_by != 0 ? interrupted_by : SIGINT;
+	sigset_t set;
+
+	/* Dying of the signal, not exit(130), tells a shell running a script
+	 * that the user stopped it: the script stops too. The status is the
+	 * same, 128 + the signal. */
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
 }

@@ -68,4 +68,22 @@ void cs_warn(const struct cs_cli *cli, const char *fmt, ...) __attribute__((form
 /* Prints err's message and returns its code, for `return cs_fail(...)`. */
 int cs_fail(const struct cs_cli *cli, const struct cs_error *err);
 
+/*
+ * Writers that stop cleanly: SIGINT (Ctrl-C) and SIGTERM only set a flag,
+ * which the command reads between commits (cs_cli_interrupted), says what
+ * it committed, and ends with cs_cli_exit_interrupted: status 130 or 143.
+ * A signal the command was started with ignored stays ignored; a second
+ * one kills at once (the default action, as safe: commits are atomic).
+ * Reads and writes already under way are finished, not cut short.
+ */
+void cs_cli_catch_interrupts(void);
+/* The signal caught (SIGINT, SIGTERM), or 0. */
+int cs_cli_interrupted(void);
+/* Waits until fd has input (or its end) or a signal is caught: 0, or -1
+ * once interrupted. */
+int cs_cli_wait_input(int fd);
+/* Ends the process by the signal caught, after flushing stdout: a shell
+ * sees 128 + its number, and a script running the command stops too. */
+void cs_cli_exit_interrupted(void) __attribute__((noreturn));
+
 #endif

@@ -283,15 +283,78 @@ fork"
 	assert_json .chainwork 000000000000000000000000000000000000000000000000000000000093a828
 }
 
-@test "cs-put: mainnet headers into a testnet3 store: 65 (unknown parent), store unchanged" {
+@test "cs-put: mainnet headers into a testnet3 store: 65, named once as mainnet's, store unchanged" {
 	run -0 cs-init -q --network testnet3
 	before=$(store_dump)
 	run -65 --separate-stderr cs-put -f raw <(headers "$MAINNET" 0 10)
-	# mainnet header 1's parent, the mainnet genesis, is not in a testnet3 store
-	assert_err_contains "item 2 at byte 80: unknown parent $GENESIS_MAINNET"
+	# its first header is the mainnet genesis (published hash), not an
+	# unknown parent for each of the 11
+	[[ $(display_hash_of_hex "$(header_hex "$MAINNET" 0)") == "$GENESIS_MAINNET" ]]
+	assert_equal "${stderr%%$'\n'*}" \
+		"cs-put: '/dev/fd/63': these headers are not from this store's network (testnet3): they are mainnet's"
+	[[ $stderr != *'unknown parent'* ]] || fail "unknown parent lines: $stderr"
 	assert_equal "$(store_dump)" "$before"
 	run -0 cs-tip -f json
 	assert_json .hash "$GENESIS_TESTNET3"
+}
+
+@test "cs-put: testnet3's 35,142 headers into a mainnet store: one line names both networks, not 35,142" {
+	run -0 cs-init -q
+	before=$(store_dump)
+	run -65 --separate-stderr cs-put -f raw "$TESTNET3"
+	assert_err_equal "cs-put: '$TESTNET3': these headers are not from this store's network (mainnet): they are testnet3's
+cs-put: 0 read, 0 added, 0 duplicate, 0 rejected; tip 0 $GENESIS_MAINNET"
+	assert_equal "$(store_dump)" "$before"
+	# from standard input the message names no file; -q leaves it alone
+	run -65 --separate-stderr cs-put -q -f raw <"$TESTNET3"
+	assert_err_equal "cs-put: these headers are not from this store's network (mainnet): they are testnet3's"
+}
+
+@test "cs-put: signet headers 1..2015 (they chain from signet's genesis) into a testnet3 store: named once, 65" {
+	run -0 cs-init -q --network testnet3
+	# header 1's parent is the published signet genesis
+	run -0 "$PY" -c 'import sys; print(open(sys.argv[1], "rb").read(160)[84:116][::-1].hex())' "$SIGNET"
+	assert_output "$GENESIS_SIGNET"
+	headers "$SIGNET" 1 2015 >signet.bin
+	run -65 --separate-stderr cs-put -q -f raw signet.bin
+	assert_err_equal "cs-put: 'signet.bin': these headers are not from this store's network (testnet3): they are signet's"
+	run -0 cs-tip -f json
+	assert_json .height 0
+}
+
+@test "cs-put --keep-going: another network's input is skipped whole, the next input is imported" {
+	run -0 cs-init -q --network testnet3
+	headers "$MAINNET" 0 100 >mainnet.bin
+	headers "$TESTNET3" 1 1000 >testnet3.bin
+	run -65 --separate-stderr cs-put --keep-going -f raw mainnet.bin testnet3.bin
+	assert_err_equal "cs-put: 'mainnet.bin': these headers are not from this store's network (testnet3): they are mainnet's
+cs-put: 1000 read, 1000 added, 0 duplicate, 0 rejected; tip 1000 $(display_hash_of_hex "$(header_hex "$TESTNET3" 1000)")"
+}
+
+@test "cs-put: a store whose custom genesis is testnet3's takes testnet3's headers (its own network)" {
+	run -0 cs-init -q --genesis "$(header_hex "$TESTNET3" 0)"
+	run -0 --separate-stderr cs-put -f raw <(headers "$TESTNET3" 0 2016)
+	assert_err_equal "cs-put: 2017 read, 2016 added, 1 duplicate, 0 rejected; tip 2016 $(display_hash_of_hex "$(header_hex "$TESTNET3" 2016)")"
+}
+
+@test "cs-put: 500 entries with unknown parents: the first 3 by input order, then one line counts the rest; -v names all" {
+	run -0 cs-init -q
+	# testnet3 100..599: no genesis to tell their network by
+	headers "$TESTNET3" 100 599 >t.bin
+	run -65 --separate-stderr cs-put -f raw t.bin
+	assert_err_equal "cs-put: 't.bin': item 1 at byte 0: unknown parent $(display_hash_of_hex "$(header_hex "$TESTNET3" 99)")
+cs-put: 't.bin': item 2 at byte 80: unknown parent $(display_hash_of_hex "$(header_hex "$TESTNET3" 100)")
+cs-put: 't.bin': item 3 at byte 160: unknown parent $(display_hash_of_hex "$(header_hex "$TESTNET3" 101)")
+cs-put: ... and 497 more entries with unknown parents (-v names every one)
+cs-put: 500 read, 0 added, 0 duplicate, 500 rejected; tip 0 $GENESIS_MAINNET"
+	run -65 --separate-stderr cs-put -v -f raw t.bin
+	assert_equal "$(grep -c "^cs-put: 't.bin': item [0-9]* at byte [0-9]*: unknown parent " <<<"$stderr")" 500
+	[[ $stderr != *'more entr'* ]] || fail "-v counted instead of naming: $stderr"
+	# four: three named, and "1 more entry"
+	headers "$TESTNET3" 100 103 >four.bin
+	run -65 --separate-stderr cs-put -q -f raw four.bin
+	assert_equal "${stderr_lines[3]}" "cs-put: ... and 1 more entry with an unknown parent (-v names every one)"
+	assert_equal "${#stderr_lines[@]}" 4
 }
 
 @test "cs-put: bad proof of work: message names item and byte, earlier records stay (raw)" {
@@ -831,4 +894,90 @@ first_err_is() {
 	# with the -f named, each goes in
 	run -0 cs-put -q -f raw <"$MAINNET"
 	run -0 cs-put -q -f blk <"$BTCD_BLOCKS"
+}
+
+# interrupted_put SIGNAL FIFO [cs-put args...]: starts cs-put reading FIFO
+# in the background (SIGINT not ignored, as a background job of a script
+# has it), waits until the store's tip is at $want_height (cs-put has
+# committed and waits for more input), sends SIGNAL; leaves $status and
+# put.err.
+interrupted_put() {
+	local sig=$1 fifo=$2 pid i
+	shift 2
+	env --default-signal=INT cs-put "$@" "$fifo" 2>put.err &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[[ $(cs-tip -f json 2>/dev/null | jq -r .height) == "$want_height" ]] && break
+		sleep 0.05
+	done
+	kill -0 "$pid" || fail "cs-put ended before the signal: $(cat put.err)"
+	kill -"$sig" "$pid"
+	status=0
+	wait "$pid" || status=$?
+}
+
+@test "cs-put: Ctrl-C while it waits for input: says what it committed, exits 130; the store holds exactly that" {
+	run -0 cs-init -q
+	mkfifo in
+	# 5000 headers, then the writer stalls with the pipe open
+	{ headers "$MAINNET" 1 5000; exec sleep 20; } >in &
+	writer=$!
+	want_height=5000
+	interrupted_put INT in -f raw
+	kill "$writer" 2>/dev/null || true
+	assert_equal "$status" 130
+	hash=$(display_hash_of_hex "$(header_hex "$MAINNET" 5000)")
+	assert_equal "$(cat put.err)" "cs-put: interrupted: 5000 entries committed, tip 5000 $hash"
+	run -0 cs-tip -f json
+	assert_json .height 5000
+	assert_json .hash "$hash"
+	run -0 cs-check
+}
+
+@test "cs-put: SIGTERM is 143, with the same report; entries waiting for a parent are named as not stored" {
+	run -0 cs-init -q
+	mkfifo in
+	# 1..100, then 102..150 whose ancestor 101 has not come yet
+	{ headers "$MAINNET" 1 100; headers "$MAINNET" 102 150; exec sleep 20; } >in &
+	writer=$!
+	want_height=100
+	interrupted_put TERM in -f raw
+	kill "$writer" 2>/dev/null || true
+	assert_equal "$status" 143
+	assert_equal "$(cat put.err)" "cs-put: interrupted: 100 entries committed, tip 100 $(display_hash_of_hex "$(header_hex "$MAINNET" 100)") (49 read entries were waiting for a parent, not stored)"
+	run -0 cs-tip -f json
+	assert_json .height 100
+}
+
+@test "cs-put: Ctrl-C in the middle of a steady import stops between commits: the report is what cs-tip shows" {
+	run -0 cs-init -q --network testnet3
+	mkfifo in
+	# testnet3's headers, 2000 at a time every 50 ms
+	"$PY" -c '
+import sys, time
+data = open(sys.argv[1], "rb").read()
+out = open(sys.argv[2], "wb")
+for i in range(0, len(data), 160000):
+    out.write(data[i:i + 160000]); out.flush(); time.sleep(0.05)
+time.sleep(20)' "$TESTNET3" in &
+	writer=$!
+	env --default-signal=INT cs-put -f raw in 2>put.err &
+	pid=$!
+	sleep 0.3
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	kill "$writer" 2>/dev/null || true
+	assert_equal "$status" 130
+	[[ $(cat put.err) =~ ^cs-put:\ interrupted:\ ([0-9]+)\ entries\ committed,\ tip\ ([0-9]+)\ ([0-9a-f]{64})$ ]] ||
+		fail "report: $(cat put.err)"
+	added=${BASH_REMATCH[1]} height=${BASH_REMATCH[2]} hash=${BASH_REMATCH[3]}
+	# the genesis was there: every entry added is one height
+	assert_equal "$added" "$height"
+	((height > 0 && height < 35141)) || fail "tip $height: not in the middle"
+	assert_equal "$hash" "$(display_hash_of_hex "$(header_hex "$TESTNET3" "$height")")"
+	run -0 cs-tip -f json
+	assert_json .height "$height"
+	assert_json .hash "$hash"
+	run -0 cs-check
 }
