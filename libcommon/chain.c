@@ -434,7 +434,7 @@ stage_flush(struct cs_import *im)
 	for (size_t i = 0; i < im->staged_count; i++) {
 		const struct cs_staged *st = &im->staged[i];
 
-		cs_store_key(key, 'E', st->hash);
+		cs_store_key(key, CS_KEY_ENTRY, st->hash);
 		leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key),
 		    (const char *)im->values + st->off, st->len);
 	}
@@ -463,7 +463,7 @@ put_body(struct cs_import *im, const uint8_t hash[32], const struct cs_record *r
 		im->bytes += im->txid_count * (sizeof(txkey) + sizeof(value));
 		im->ops += im->txid_count;
 	}
-	cs_store_key(key, 'B', hash);
+	cs_store_key(key, CS_KEY_BODY, hash);
 	leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), (const char *)rec->body, rec->body_len);
 	im->bytes += rec->body_len + sizeof(key);
 	im->ops++;
@@ -1177,7 +1177,7 @@ switch_branch(struct cs_import *im, struct cs_error *err)
 		cs_store_height_key(key, h);
 		leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
 	}
-	leveldb_writebatch_put(im->batch, "Mtip", 4, (const char *)im->best, 32);
+	leveldb_writebatch_put(im->batch, CS_META_TIP, CS_META_LEN(CS_META_TIP), (const char *)im->best, 32);
 	return 0;
 }
 
@@ -1198,11 +1198,11 @@ put_tips(struct cs_import *im)
 		const struct cs_pending *p = &im->pending[i];
 
 		if (!p->has_child) {
-			cs_store_key(key, 'X', p->hash);
+			cs_store_key(key, CS_KEY_TIP, p->hash);
 			leveldb_writebatch_put(im->batch, (const char *)key, sizeof(key), "", 0);
 		}
 		if (!p->parent_pending) {
-			cs_store_key(key, 'X', p->prev);
+			cs_store_key(key, CS_KEY_TIP, p->prev);
 			leveldb_writebatch_delete(im->batch, (const char *)key, sizeof(key));
 		}
 	}
@@ -1351,7 +1351,7 @@ marks_insert(struct cs_marks *m, const uint8_t hash[32], uint32_t height, struct
 static void
 mark_key(uint8_t key[33], const uint8_t hash[32])
 {
-	cs_store_key(key, 'I', hash);
+	cs_store_key(key, CS_KEY_INVALID, hash);
 }
 
 static int

@@ -409,12 +409,12 @@ check_meta_rules(struct check *c, const struct cs_network *net)
 	char *value;
 
 	if (c->s->schema >= 3) {
-		value = get(c, "Mrules", 6, &vlen, "meta rules", NULL);
+		value = get(c, CS_META_RULES, CS_META_LEN(CS_META_RULES), &vlen, "meta rules", NULL);
 		if (value == NULL) {
 			finding(c, "meta: no header rules (a schema-3 store names them)");
 			/* a custom chain's were its own choice: not guessed */
 			if (c->repair && name != NULL) {
-				put(c, "Mrules", 6, name, strlen(name));
+				put(c, CS_META_RULES, CS_META_LEN(CS_META_RULES), name, strlen(name));
 				repaired(c, "wrote the header rules (%s) again", name);
 			}
 		}
@@ -454,7 +454,7 @@ check_meta(struct check *c)
 		}
 	}
 	check_meta_rules(c, net);
-	value = get(c, "Mtip", 4, &vlen, "meta tip", NULL);
+	value = get(c, CS_META_TIP, CS_META_LEN(CS_META_TIP), &vlen, "meta tip", NULL);
 	if (value == NULL) {
 		finding(c, "meta: no tip");
 	} else if (vlen != 32) {
@@ -476,7 +476,7 @@ check_meta(struct check *c)
 			leveldb_iter_seek(it, &next, 1);
 			continue;
 		}
-		if (klen > 1 && key[0] == 'M') {
+		if (klen > 1 && key[0] == CS_KEY_META) {
 			static const char *const names[] = { "schema", "network", "genesis", "powlimit", "magic", "tip",
 				"rules", "checkpoint" };
 			bool known = false;
@@ -510,7 +510,7 @@ restore_genesis(struct check *c)
 
 	builtin = net != NULL && cs_genesis_network(net, &meta, &e, header, &ignored) == 0 &&
 	    memcmp(meta.genesis, genesis, 32) == 0;
-	cs_store_key(key, 'E', genesis);
+	cs_store_key(key, CS_KEY_ENTRY, genesis);
 	value = get(c, key, sizeof(key), &vlen, c->s->meta.base_height > 0 ? "checkpoint entry" : "genesis entry",
 	    genesis);
 	present = value != NULL;
@@ -607,9 +607,9 @@ drop_bad(struct check *c, const uint8_t hash[32], const uint8_t *prev, bool has_
 	if (!c->repair)
 		return;
 	c->batch_dropped++; /* before the delete, which may end the batch */
-	del_hash(c, 'E', hash);
+	del_hash(c, CS_KEY_ENTRY, hash);
 	if (has_body) {
-		del_hash(c, 'B', hash);
+		del_hash(c, CS_KEY_BODY, hash);
 		c->tx_rebuild = true;
 	}
 	repaired(c, "dropped entry %s", hex_hash(hex, hash));
@@ -796,7 +796,7 @@ check_body(struct check *c, uint32_t i, const uint8_t hash[32], const struct cs_
 	return;
 drop:
 	if (c->repair) {
-		del_hash(c, 'B', hash);
+		del_hash(c, CS_KEY_BODY, hash);
 		c->tx_rebuild = true;
 		repaired(c, "dropped the body of %s", hex_hash(a, hash));
 	}
@@ -811,7 +811,7 @@ stray_bodies(struct check *c, leveldb_iterator_t *ib, const uint8_t *hash)
 	const char *key;
 	size_t klen;
 
-	while ((key = key_of(ib, 'B', &klen)) != NULL) {
+	while ((key = key_of(ib, CS_KEY_BODY, &klen)) != NULL) {
 		if (klen != 33) {
 			malformed_key(c, "bodies", key, klen);
 			if (c->repair)
@@ -834,11 +834,11 @@ stray_bodies(struct check *c, leveldb_iterator_t *ib, const uint8_t *hash)
 static void
 scan_entries(struct check *c)
 {
-	leveldb_iterator_t *ie = iterate(c, 'E'), *ib = iterate(c, 'B');
+	leveldb_iterator_t *ie = iterate(c, CS_KEY_ENTRY), *ib = iterate(c, CS_KEY_BODY);
 	const char *key, *bkey;
 	size_t klen, bklen;
 
-	for (; (key = key_of(ie, 'E', &klen)) != NULL && !c->failed; leveldb_iter_next(ie)) {
+	for (; (key = key_of(ie, CS_KEY_ENTRY, &klen)) != NULL && !c->failed; leveldb_iter_next(ie)) {
 		const uint8_t *hash = (const uint8_t *)key + 1;
 		const char *value;
 		struct cs_entry e;
@@ -855,7 +855,7 @@ scan_entries(struct check *c)
 			continue;
 		}
 		stray_bodies(c, ib, hash);
-		bkey = key_of(ib, 'B', &bklen);
+		bkey = key_of(ib, CS_KEY_BODY, &bklen);
 		has_body = bkey != NULL && bklen == 33 && memcmp(bkey + 1, hash, 32) == 0;
 		value = leveldb_iter_value(ie, &vlen);
 		i = check_entry(c, hash, value, vlen, has_body, &e);
@@ -926,8 +926,8 @@ link_parents(struct check *c)
 		c->parent[k] = NONE;
 		c->bits[k] |= BIT_READ;
 	}
-	it = iterate(c, 'E');
-	for (; (key = key_of(it, 'E', &klen)) != NULL && j < c->n; leveldb_iter_next(it)) {
+	it = iterate(c, CS_KEY_ENTRY);
+	for (; (key = key_of(it, CS_KEY_ENTRY, &klen)) != NULL && j < c->n; leveldb_iter_next(it)) {
 		size_t vlen;
 		const char *value;
 		struct cs_entry e;
@@ -999,8 +999,8 @@ check_marks(struct check *c)
 		out_of_memory(c);
 		return;
 	}
-	it = iterate(c, 'I');
-	for (; (key = key_of(it, 'I', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+	it = iterate(c, CS_KEY_INVALID);
+	for (; (key = key_of(it, CS_KEY_INVALID, &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		const uint8_t *hash = (const uint8_t *)key + 1;
 		size_t vlen;
 		const uint8_t *value = (const uint8_t *)leveldb_iter_value(it, &vlen);
@@ -1179,7 +1179,7 @@ derive(struct check *c, uint32_t i, bool genesis, uint32_t parent_height, const 
 		*work = *parent_work;
 	}
 	/* something differs (or did not fit): read it again, to say what */
-	cs_store_key(key, 'E', c->hash[i]);
+	cs_store_key(key, CS_KEY_ENTRY, c->hash[i]);
 	hex_hash(a, c->hash[i]);
 	value = get(c, key, sizeof(key), &vlen, "entry", c->hash[i]);
 	if (value == NULL || cs_store_decode_entry(c->s, c->hash[i], value, vlen, &e) != 0) {
@@ -1293,12 +1293,12 @@ drop_unconnected(struct check *c, uint32_t i)
 	char *value, *body = NULL;
 	size_t vlen, blen;
 
-	cs_store_key(key, 'E', c->hash[i]);
+	cs_store_key(key, CS_KEY_ENTRY, c->hash[i]);
 	value = get(c, key, sizeof(key), &vlen, "entry", c->hash[i]);
 	if (value != NULL && cs_store_decode_entry(c->s, c->hash[i], value, vlen, &e) == 0 &&
 	    c->o->dropped != NULL) {
 		if (c->bits[i] & BIT_BODY) {
-			key[0] = 'B';
+			key[0] = CS_KEY_BODY;
 			body = get(c, key, sizeof(key), &blen, "body", c->hash[i]);
 			e.body = (const uint8_t *)body;
 			e.body_len = body != NULL ? blen : 0;
@@ -1310,9 +1310,9 @@ drop_unconnected(struct check *c, uint32_t i)
 	if (c->failed)
 		return;
 	c->batch_dropped++; /* before the delete, which may end the batch */
-	del_hash(c, 'E', c->hash[i]);
+	del_hash(c, CS_KEY_ENTRY, c->hash[i]);
 	if (c->bits[i] & BIT_BODY) {
-		del_hash(c, 'B', c->hash[i]);
+		del_hash(c, CS_KEY_BODY, c->hash[i]);
 		c->tx_rebuild = true;
 	}
 }
@@ -1369,7 +1369,7 @@ check_unconnected(struct check *c)
 		if ((c->bits[i] & BIT_SEEN) || c->parent[i] != NONE)
 			continue;
 		memset(prev, 0, 32);
-		cs_store_key(key, 'E', c->hash[i]);
+		cs_store_key(key, CS_KEY_ENTRY, c->hash[i]);
 		value = get(c, key, sizeof(key), &vlen, "entry", c->hash[i]);
 		if (value != NULL && cs_store_decode_entry(c->s, c->hash[i], value, vlen, &e) == 0)
 			memcpy(prev, e.prev, 32);
@@ -1435,7 +1435,7 @@ missing_tip(struct check *c, uint32_t i)
 		return;
 	finding(c, "entry %s: has no children but is not a chain tip", hex_hash(a, c->hash[i]));
 	if (c->repair) {
-		cs_store_key(key, 'X', c->hash[i]);
+		cs_store_key(key, CS_KEY_TIP, c->hash[i]);
 		put(c, key, sizeof(key), "", 0);
 		repaired(c, "marked %s a chain tip", a);
 	}
@@ -1444,14 +1444,14 @@ missing_tip(struct check *c, uint32_t i)
 static void
 check_tips(struct check *c)
 {
-	leveldb_iterator_t *it = iterate(c, 'X');
+	leveldb_iterator_t *it = iterate(c, CS_KEY_TIP);
 	char a[CS_HASH_HEX];
 	const char *key;
 	size_t klen;
 	uint32_t j = 0;
 
 	mark_children(c);
-	for (; (key = key_of(it, 'X', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+	for (; (key = key_of(it, CS_KEY_TIP, &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		const uint8_t *hash = (const uint8_t *)key + 1;
 
 		if (klen != 33) {
@@ -1524,7 +1524,7 @@ put_height(struct check *c, uint32_t height, const uint32_t *path)
 	size_t len;
 	char *stored;
 
-	cs_store_key(key, 'E', hash);
+	cs_store_key(key, CS_KEY_ENTRY, hash);
 	stored = get(c, key, sizeof(key), &len, "entry", hash);
 	cs_store_height_key(key, height);
 	if (stored != NULL && cs_store_decode_entry(c->s, hash, stored, len, &e) == 0 &&
@@ -1573,8 +1573,8 @@ check_heights(struct check *c, uint32_t top, uint32_t top_height)
 		}
 	}
 	next = base;
-	it = iterate(c, 'H');
-	for (; (key = key_of(it, 'H', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+	it = iterate(c, CS_KEY_MAIN);
+	for (; (key = key_of(it, CS_KEY_MAIN, &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		size_t vlen;
 		const char *value = leveldb_iter_value(it, &vlen);
 		uint32_t h;
@@ -1687,7 +1687,7 @@ body_holds(struct check *c, uint32_t b, const uint8_t txid[32])
 
 		c->cached_body = b;
 		c->ntx = 0;
-		cs_store_key(key, 'B', c->hash[b]);
+		cs_store_key(key, CS_KEY_BODY, c->hash[b]);
 		body = get(c, key, sizeof(key), &len, "body", c->hash[b]);
 		if (body == NULL || body_txids(c, (const uint8_t *)body, len, NULL, &ignored) != 0)
 			c->ntx = 0;
@@ -1711,12 +1711,12 @@ static void
 check_tx_index(struct check *c)
 {
 	char a[CS_HASH_HEX], b[CS_HASH_HEX];
-	leveldb_iterator_t *it = iterate(c, 'T');
+	leveldb_iterator_t *it = iterate(c, CS_KEY_TX);
 	uint64_t with_body = 0, strays;
 	const char *key;
 	size_t klen;
 
-	for (; (key = key_of(it, 'T', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+	for (; (key = key_of(it, CS_KEY_TX, &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		const uint8_t *txid = (const uint8_t *)key + 1, *block = (const uint8_t *)key + 33;
 		size_t vlen;
 		uint32_t i;
@@ -1759,8 +1759,8 @@ check_tx_index(struct check *c)
 	c->tx_rebuild = true;
 	if (c->repair)
 		return;
-	it = iterate(c, 'T');
-	for (; (key = key_of(it, 'T', &klen)) != NULL && strays > 0 && !c->failed; leveldb_iter_next(it)) {
+	it = iterate(c, CS_KEY_TX);
+	for (; (key = key_of(it, CS_KEY_TX, &klen)) != NULL && strays > 0 && !c->failed; leveldb_iter_next(it)) {
 		const uint8_t *txid = (const uint8_t *)key + 1, *block = (const uint8_t *)key + 33;
 		uint32_t i;
 
@@ -1779,22 +1779,22 @@ check_tx_index(struct check *c)
 static void
 rebuild_tx_index(struct check *c)
 {
-	leveldb_iterator_t *it = iterate(c, 'T');
+	leveldb_iterator_t *it = iterate(c, CS_KEY_TX);
 	uint8_t key[CS_TX_KEY_SIZE], value[4];
 	struct cs_error berr;
 	const char *k;
 	size_t klen;
 	uint64_t written = 0;
 
-	for (; (k = key_of(it, 'T', &klen)) != NULL && !c->failed; leveldb_iter_next(it))
+	for (; (k = key_of(it, CS_KEY_TX, &klen)) != NULL && !c->failed; leveldb_iter_next(it))
 		del(c, k, klen);
 	iterate_end(c, it, "transaction index");
 	if (c->s->meta.opaque) {
 		repaired(c, "emptied the transaction index (an opaque store has none)");
 		return;
 	}
-	it = iterate(c, 'B');
-	for (; (k = key_of(it, 'B', &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
+	it = iterate(c, CS_KEY_BODY);
+	for (; (k = key_of(it, CS_KEY_BODY, &klen)) != NULL && !c->failed; leveldb_iter_next(it)) {
 		uint32_t i = klen == 33 ? find(c, (const uint8_t *)k + 1) : NONE;
 		const char *body;
 		size_t blen;
@@ -1883,7 +1883,7 @@ run(struct cs_store *s, const struct cs_check_options *o, struct cs_check_report
 	if (!c.failed && repair && c.tx_rebuild)
 		rebuild_tx_index(&c);
 	if (!c.failed && c.new_tip != NONE) {
-		put(&c, "Mtip", 4, c.hash[c.new_tip], 32);
+		put(&c, CS_META_TIP, CS_META_LEN(CS_META_TIP), c.hash[c.new_tip], 32);
 		repaired(&c, "set the tip to %s (height %u)", hex_hash(a, c.hash[c.new_tip]), c.new_tip_height);
 	}
 	commit(&c);

@@ -473,7 +473,7 @@ unindex_tx(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_erro
 
 	cs_store_tx_key(key, tx->txid, u->block);
 	leveldb_writebatch_delete(u->p->batch, (const char *)key, sizeof(key));
-	touch(u->p, 'T', tx->txid[0]);
+	touch(u->p, CS_KEY_TX, tx->txid[0]);
 	u->p->ops++;
 	u->p->stats.transactions++;
 	return 0;
@@ -512,7 +512,7 @@ drop_body_keys(struct cs_prune *p, const uint8_t hash[32], bool *had, struct cs_
 	}
 	cs_store_free(body);
 	if (rc == 0)
-		batch_delete(p, 'B', hash);
+		batch_delete(p, CS_KEY_BODY, hash);
 	return rc;
 }
 
@@ -539,9 +539,9 @@ cs_prune_drop_body(struct cs_prune *p, size_t i, bool *dropped, struct cs_error 
 		goto out;
 	e.flags = (e.flags & ~(unsigned)(CS_ENTRY_HAS_BODY | CS_ENTRY_OPAQUE)) | CS_ENTRY_PRUNED;
 	len = cs_store_encode_entry(p->store, &e, p->value, CS_ENTRY_VALUE_MAX);
-	cs_store_key(key, 'E', b->hash);
+	cs_store_key(key, CS_KEY_ENTRY, b->hash);
 	leveldb_writebatch_put(p->batch, (const char *)key, sizeof(key), (const char *)p->value, len);
-	touch(p, 'E', b->hash[0]);
+	touch(p, CS_KEY_ENTRY, b->hash[0]);
 	p->ops++;
 	p->stats.bodies += had;
 	*dropped = had;
@@ -572,8 +572,8 @@ cs_prune_drop_fork(struct cs_prune *p, size_t i, bool *dropped, struct cs_error 
 		if ((rc = drop_body_keys(p, f->hash, &had, err)) != 0)
 			return rc;
 		p->stats.fork_bodies += had;
-		batch_delete(p, 'E', f->hash);
-		batch_delete(p, 'X', f->hash);
+		batch_delete(p, CS_KEY_ENTRY, f->hash);
+		batch_delete(p, CS_KEY_TIP, f->hash);
 		p->stats.fork_entries++;
 		*dropped = true;
 	}
@@ -582,7 +582,7 @@ cs_prune_drop_fork(struct cs_prune *p, size_t i, bool *dropped, struct cs_error 
 	if (f->parent != CS_PRUNE_NONE && --p->forks[f->parent].children == 0) {
 		uint8_t key[33];
 
-		cs_store_key(key, 'X', p->forks[f->parent].hash);
+		cs_store_key(key, CS_KEY_TIP, p->forks[f->parent].hash);
 		leveldb_writebatch_put(p->batch, (const char *)key, sizeof(key), "", 0);
 		p->ops++;
 	}

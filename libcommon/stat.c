@@ -18,7 +18,7 @@
 const char *const cs_stat_kind_names[CS_STAT_KINDS] = {
 	"entries", "bodies", "height_index", "transaction_index", "chain_tips", "meta",
 };
-static const char kind_prefix[CS_STAT_KINDS] = { 'E', 'B', 'H', 'T', 'X', 'M' };
+static const char kind_prefix[CS_STAT_KINDS] = { CS_KEY_ENTRY, CS_KEY_BODY, CS_KEY_MAIN, CS_KEY_TX, CS_KEY_TIP, CS_KEY_META };
 
 /* Counts the keys of one kind; with flags, reads the entries' flags too. */
 /* The entries, in one pass: their count, bodies stored and pruned, and
@@ -107,9 +107,9 @@ cs_stat_store(struct cs_store *s, bool sstables, struct cs_stat *st, struct cs_e
 	leveldb_readoptions_set_fill_cache(ro, 0);
 	rc = cs_store_each_entry(s, NULL, count_entry, &entries, err);
 	if (rc == 0)
-		rc = count_keys(s, ro, 'X', &st->tips, err);
+		rc = count_keys(s, ro, CS_KEY_TIP, &st->tips, err);
 	if (rc == 0)
-		rc = count_keys(s, ro, 'T', &st->transactions, err);
+		rc = count_keys(s, ro, CS_KEY_TX, &st->transactions, err);
 	leveldb_readoptions_destroy(ro);
 	if (rc != 0)
 		return rc;

@@ -16,14 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define META_SCHEMA "Mschema"
-#define META_NETWORK "Mnetwork"
-#define META_GENESIS "Mgenesis"
-#define META_POW_LIMIT "Mpowlimit"
-#define META_MAGIC "Mmagic"
-#define META_TIP "Mtip"
-#define META_RULES "Mrules"
-#define META_CHECKPOINT "Mcheckpoint"
 #define CONTEXT_SIZE 12 /* period time, period bits, walk bits (store.h) */
 
 #define ENTRY_PREFIX 5 /* flags(1) height(4), then the chainwork (store.h) */
@@ -51,7 +43,7 @@ cs_store_key(uint8_t key[33], char prefix, const uint8_t hash[32])
 void
 cs_store_height_key(uint8_t key[5], uint32_t height)
 {
-	key[0] = 'H';
+	key[0] = CS_KEY_MAIN;
 	key[1] = (uint8_t)(height >> 24);
 	key[2] = (uint8_t)(height >> 16);
 	key[3] = (uint8_t)(height >> 8);
@@ -83,7 +75,7 @@ cs_store_main_header(const uint8_t *value, const uint8_t prev[32], uint8_t heade
 void
 cs_store_tx_key(uint8_t key[CS_TX_KEY_SIZE], const uint8_t txid[32], const uint8_t block[32])
 {
-	key[0] = 'T';
+	key[0] = CS_KEY_TX;
 	memcpy(key + 1, txid, 32);
 	memcpy(key + 33, block, 32);
 }
@@ -355,7 +347,7 @@ meta_load_rules(struct cs_store *s, struct cs_error *err)
 	size_t len = 0;
 	int rc;
 
-	rc = meta_get(s, META_RULES, rules, sizeof(rules) - 1, &len, err);
+	rc = meta_get(s, CS_META_RULES, rules, sizeof(rules) - 1, &len, err);
 	if (rc != 0 && rc != CS_EX_NOTFOUND)
 		return rc;
 	rules[rc == 0 ? len : 0] = '\0';
@@ -370,7 +362,7 @@ meta_load_rules(struct cs_store *s, struct cs_error *err)
 	snprintf(s->meta.rules, sizeof(s->meta.rules), "%s", s->rules.name);
 
 	memcpy(s->meta.root, s->meta.genesis, 32);
-	rc = meta_get(s, META_CHECKPOINT, point, sizeof(point), &len, err);
+	rc = meta_get(s, CS_META_CHECKPOINT, point, sizeof(point), &len, err);
 	if (rc == CS_EX_NOTFOUND)
 		return 0;
 	if (rc != 0)
@@ -396,7 +388,7 @@ meta_load(struct cs_store *s, struct cs_error *err)
 	size_t len = 0;
 	int rc;
 
-	rc = meta_get(s, META_SCHEMA, schema, sizeof(schema) - 1, &len, err);
+	rc = meta_get(s, CS_META_SCHEMA, schema, sizeof(schema) - 1, &len, err);
 	if (rc == CS_EX_NOTFOUND)
 		return cs_error_set(err, CS_EX_NOINPUT, "'%s' is not an initialised store (run cs-init)", s->dir);
 	if (rc != 0)
@@ -407,10 +399,10 @@ meta_load(struct cs_store *s, struct cs_error *err)
 		return cs_error_set(err, CS_EX_IOERR,
 		    "store '%s' has schema %s, newer than this chainstore knows (%d): upgrade chainstore", s->dir,
 		    schema, CS_SCHEMA_VERSION);
-	if ((rc = meta_get(s, META_NETWORK, network, sizeof(network) - 1, &len, err)) != 0 ||
-	    (rc = meta_get(s, META_GENESIS, s->meta.genesis, 32, NULL, err)) != 0 ||
-	    (rc = meta_get(s, META_POW_LIMIT, limit, 32, NULL, err)) != 0 ||
-	    (rc = meta_get(s, META_MAGIC, s->meta.magic, 4, NULL, err)) != 0)
+	if ((rc = meta_get(s, CS_META_NETWORK, network, sizeof(network) - 1, &len, err)) != 0 ||
+	    (rc = meta_get(s, CS_META_GENESIS, s->meta.genesis, 32, NULL, err)) != 0 ||
+	    (rc = meta_get(s, CS_META_POW_LIMIT, limit, 32, NULL, err)) != 0 ||
+	    (rc = meta_get(s, CS_META_MAGIC, s->meta.magic, 4, NULL, err)) != 0)
 		return rc == CS_EX_NOTFOUND ? cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: meta missing", s->dir)
 					    : rc;
 	network[len] = '\0';
@@ -669,14 +661,14 @@ write_genesis(struct cs_store *s, const struct cs_store_meta *meta, const struct
 		return cs_error_set(err, CS_EX_DATAERR, "genesis header is too large");
 	batch = leveldb_writebatch_create();
 	snprintf(schema, sizeof(schema), "%d", CS_SCHEMA_VERSION);
-	batch_meta(batch, META_SCHEMA, schema, strlen(schema));
-	batch_meta(batch, META_NETWORK, meta->network, strlen(meta->network));
-	batch_meta(batch, META_GENESIS, meta->genesis, 32);
+	batch_meta(batch, CS_META_SCHEMA, schema, strlen(schema));
+	batch_meta(batch, CS_META_NETWORK, meta->network, strlen(meta->network));
+	batch_meta(batch, CS_META_GENESIS, meta->genesis, 32);
 	cs_u256_to_be(&meta->pow_limit, limit);
-	batch_meta(batch, META_POW_LIMIT, limit, 32);
-	batch_meta(batch, META_MAGIC, meta->magic, 4);
-	batch_meta(batch, META_TIP, genesis->hash, 32);
-	batch_meta(batch, META_RULES, meta->rules, strlen(meta->rules));
+	batch_meta(batch, CS_META_POW_LIMIT, limit, 32);
+	batch_meta(batch, CS_META_MAGIC, meta->magic, 4);
+	batch_meta(batch, CS_META_TIP, genesis->hash, 32);
+	batch_meta(batch, CS_META_RULES, meta->rules, strlen(meta->rules));
 	if (meta->base_height > 0 || memcmp(meta->root, meta->genesis, 32) != 0) {
 		uint8_t point[32 + 4 + 4 * 10];
 
@@ -684,16 +676,16 @@ write_genesis(struct cs_store *s, const struct cs_store_meta *meta, const struct
 		put_be32(point + 32, meta->base_height);
 		for (unsigned i = 0; i < meta->root_time_count; i++)
 			put_be32(point + 36 + 4 * i, meta->root_times[i]);
-		batch_meta(batch, META_CHECKPOINT, point, 36 + 4 * meta->root_time_count);
+		batch_meta(batch, CS_META_CHECKPOINT, point, 36 + 4 * meta->root_time_count);
 	}
-	cs_store_key(key, 'E', genesis->hash);
+	cs_store_key(key, CS_KEY_ENTRY, genesis->hash);
 	leveldb_writebatch_put(batch, (char *)key, 33, (char *)value, vlen);
 	cs_store_height_key(hkey, meta->base_height);
 	leveldb_writebatch_put(batch, (char *)hkey, 5, (const char *)genesis->hash, 32);
-	cs_store_key(key, 'X', genesis->hash);
+	cs_store_key(key, CS_KEY_TIP, genesis->hash);
 	leveldb_writebatch_put(batch, (char *)key, 33, "", 0);
 	if (genesis->body != NULL) {
-		cs_store_key(key, 'B', genesis->hash);
+		cs_store_key(key, CS_KEY_BODY, genesis->hash);
 		leveldb_writebatch_put(batch, (char *)key, 33, (const char *)genesis->body, genesis->body_len);
 	}
 	rc = cs_store_write(s, batch, err);
@@ -1171,7 +1163,7 @@ cs_store_read_entry(struct cs_store *s, const uint8_t hash[32], struct cs_entry 
 	int rc;
 
 	*owned = NULL;
-	cs_store_key(key, 'E', hash);
+	cs_store_key(key, CS_KEY_ENTRY, hash);
 	if ((rc = db_get(s, key, sizeof(key), owned, &vlen, err)) != 0)
 		return rc;
 	if (cs_store_decode_entry(s, hash, *owned, vlen, e) != 0) {
@@ -1225,7 +1217,7 @@ cs_store_has_entry(struct cs_store *s, const uint8_t hash[32], bool *exists, str
 	size_t vlen;
 	int rc;
 
-	cs_store_key(key, 'E', hash);
+	cs_store_key(key, CS_KEY_ENTRY, hash);
 	rc = db_get(s, key, sizeof(key), &value, &vlen, err);
 	if (rc != 0 && rc != CS_EX_NOTFOUND)
 		return rc;
@@ -1239,7 +1231,7 @@ int
 cs_store_get_tip(struct cs_store *s, uint8_t hash[32], struct cs_error *err)
 {
 	size_t len = 0;
-	int rc = meta_get(s, META_TIP, hash, 32, &len, err);
+	int rc = meta_get(s, CS_META_TIP, hash, 32, &len, err);
 
 	if (rc == CS_EX_NOTFOUND || (rc == 0 && len != 32))
 		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: no tip", s->dir);
@@ -1251,7 +1243,7 @@ cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, size
 {
 	uint8_t key[33];
 
-	cs_store_key(key, 'B', hash);
+	cs_store_key(key, CS_KEY_BODY, hash);
 	return db_get(s, key, sizeof(key), owned, len, err);
 }
 
@@ -1280,7 +1272,7 @@ cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32
 		size_t klen;
 		const char *key = leveldb_iter_key(it, &klen);
 
-		if (klen != 33 || key[0] != 'X')
+		if (klen != 33 || key[0] != CS_KEY_TIP)
 			break;
 		if ((rc = fn(ctx, (const uint8_t *)key + 1, err)) != 0)
 			break;
@@ -1301,7 +1293,7 @@ cs_store_each_mark(struct cs_store *s,
 		const char *key = leveldb_iter_key(it, &klen);
 		const char *value;
 
-		if (klen == 0 || key[0] != 'I')
+		if (klen == 0 || key[0] != CS_KEY_INVALID)
 			break;
 		value = leveldb_iter_value(it, &vlen);
 		if (klen != 33 || vlen != CS_MARK_VALUE_SIZE) {
@@ -1322,21 +1314,21 @@ cs_store_each_entry(struct cs_store *s, const uint8_t *after,
 {
 	leveldb_readoptions_t *scan = leveldb_readoptions_create();
 	leveldb_iterator_t *it;
-	uint8_t start[33] = { 'E' };
+	uint8_t start[33] = { CS_KEY_ENTRY };
 	int rc = 0;
 
 	/* A bulk scan: do not push the hot blocks out of the cache. */
 	leveldb_readoptions_set_fill_cache(scan, 0);
 	it = leveldb_create_iterator(s->db, scan);
 	if (after != NULL)
-		cs_store_key(start, 'E', after);
+		cs_store_key(start, CS_KEY_ENTRY, after);
 	for (leveldb_iter_seek(it, (const char *)start, after != NULL ? 33 : 1); leveldb_iter_valid(it);
 	     leveldb_iter_next(it)) {
 		size_t klen, vlen;
 		const char *key = leveldb_iter_key(it, &klen);
 		const uint8_t *value;
 
-		if (klen != 33 || key[0] != 'E')
+		if (klen != 33 || key[0] != CS_KEY_ENTRY)
 			break;
 		if (after != NULL && memcmp(key + 1, after, 32) == 0)
 			continue;
@@ -1362,7 +1354,7 @@ cs_store_each_tx(struct cs_store *s, const uint8_t txid[32],
 	uint8_t prefix[33];
 	int rc = 0;
 
-	cs_store_key(prefix, 'T', txid);
+	cs_store_key(prefix, CS_KEY_TX, txid);
 	for (leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix)); leveldb_iter_valid(it);
 	     leveldb_iter_next(it)) {
 		size_t klen, vlen;

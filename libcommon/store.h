@@ -2,34 +2,7 @@
  * store.h - a chainstore store: a directory holding DIR/lock and the LevelDB
  * database DIR/db, with the network it was made for.
  *
- * Keys (all binary):
- *   'M' name          meta: schema, network, profile, genesis, pow limit, magic, tip,
- *                     rules (schema 3; before: the network's own), checkpoint
- *                     (a store that starts at one: its hash, height (4 BE),
- *                     and up to ten times (4 BE each) of the entries before it)
- *   'E' hash[32]      entry: flags, height (4, BE), chainwork, [prev, work],
- *                     header, [context]; the chainwork in 32 bytes (schema
- *                     1), or from schema 2 a length byte and its big-endian
- *                     bytes without leading zeros; from schema 3, in a
- *                     store with header rules, the context its children's
- *                     rules need (CS_ENTRY_CONTEXT: its period's first time
- *                     and bits and the walk back's bits, 3 x 4 bytes BE)
- *   'H' height[4 BE]  main-chain hash at that height; from schema 2, in a
- *                     Bitcoin store and above the genesis, followed by the
- *                     header without its prev (version, merkle root, time,
- *                     bits, nonce: 48 bytes), whose prev is the hash one
- *                     height below: a run of main-chain headers is one
- *                     sequential read, not a random read each
- *   'B' hash[32]      body (the block after its header)
- *   'X' hash[32]      chain tip: an entry without children
- *   'I' hash[32]      an entry marked invalid by an operator (cs-tip
- *                     --invalidate, as Bitcoin Core's invalidateblock): its
- *                     height (4 BE). It and its descendants are never on
- *                     the main chain; the mark stays when the entry is
- *                     pruned, so that it comes back invalid
- *   'T' txid[32] block[32]  transaction index: position in that block's body
- *                     (uint32 BE); one key per block holding the txid, so
- *                     forks and BIP30 duplicates each keep theirs
+ * The keys and values it holds are in keys.h.
  *
  * Contract: functions return 0 or an enum cs_exit code and fill err.
  * A store is "held" while its lock is taken and the database open; every
@@ -42,6 +15,7 @@
 #define CS_STORE_H
 
 #include "entry.h"
+#include "keys.h"
 #include "error.h"
 #include "leveldb.h"
 #include "lock.h"

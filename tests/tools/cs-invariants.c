@@ -128,7 +128,7 @@ check_keys(struct cs_store *s, struct nodes *all)
 		const uint8_t *value = (const uint8_t *)leveldb_iter_value(it, &vlen);
 		struct node *n;
 
-		if (key[0] == 'B' && klen == 33) {
+		if (key[0] == CS_KEY_BODY && klen == 33) {
 			if ((n = find(all, key + 1)) == NULL) {
 				violation(key + 1, "a body without an entry");
 				continue;
@@ -141,12 +141,12 @@ check_keys(struct cs_store *s, struct nodes *all)
 				if (cs_block_parse(value, vlen, NULL, NULL, check_indexed, &c, &err) != 0)
 					violation(key + 1, "its body does not parse");
 			}
-		} else if (key[0] == 'X' && klen == 33) {
+		} else if (key[0] == CS_KEY_TIP && klen == 33) {
 			if ((n = find(all, key + 1)) == NULL)
 				violation(key + 1, "a chain tip without an entry");
 			else
 				n->tip = true;
-		} else if (key[0] == 'T' && klen == CS_TX_KEY_SIZE) {
+		} else if (key[0] == CS_KEY_TX && klen == CS_TX_KEY_SIZE) {
 			char *body;
 			size_t len;
 			struct cs_tx_ref tx;
