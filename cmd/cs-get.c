@@ -6,6 +6,7 @@
 #include "block.h"
 #include "cli.h"
 #include "exit.h"
+#include "grow.h"
 #include "header.h"
 #include "hex.h"
 #include "output.h"
@@ -268,15 +269,11 @@ collect_holder(void *ctx, const uint8_t block[32], uint32_t index, struct cs_err
 {
 	struct holders *h = ctx;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 4;
-		struct cs_tx_found *grown = realloc(h->v, cap * sizeof(*grown));
+	struct cs_tx_found *grown = cs_grow(h->v, &h->cap, h->n + 1, 4, sizeof(*grown));
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		h->v = grown;
-		h->cap = cap;
-	}
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	h->v = grown;
 	memset(&h->v[h->n], 0, sizeof(h->v[0]));
 	memcpy(h->v[h->n].block, block, 32);
 	h->v[h->n++].index = index;
@@ -517,8 +514,8 @@ int
 main(int argc, char *argv[])
 {
 	static struct get g;
-	uint32_t *heights = NULL, from = 0, to = 0, last = 0;
-	size_t nheights = 0;
+	uint32_t *heights = NULL, *grown, from = 0, to = 0, last = 0;
+	size_t nheights = 0, heights_cap = 0;
 	bool range = false, keys = false, tx = false, proof = false;
 	unsigned printable;
 	struct cs_error err;
@@ -546,9 +543,9 @@ main(int argc, char *argv[])
 			g.proof = proof = true;
 			break;
 		case 'n':
-			heights = realloc(heights, (nheights + 1) * sizeof(*heights));
-			if (heights == NULL)
-				return CS_EX_SOFTWARE;
+			if ((grown = cs_grow(heights, &heights_cap, nheights + 1, 8, sizeof(*heights))) == NULL)
+				cs_cli_out_of_memory();
+			heights = grown;
 			if (cs_parse_u32(optarg, &heights[nheights++]) != 0)
 				cs_cli_usage_error(&g.cli, "bad height '%s'", optarg);
 			break;

@@ -7,6 +7,7 @@
 #include "cborio.h"
 #include "cli.h"
 #include "exit.h"
+#include "grow.h"
 #include "hex.h"
 #include "output.h"
 #include "store.h"
@@ -55,15 +56,11 @@ collect(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct tips *t = ctx;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		struct tip *grown = realloc(t->v, cap * sizeof(*grown));
+	struct tip *grown = cs_grow(t->v, &t->cap, t->n + 1, 64, sizeof(*grown));
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		t->v = grown;
-		t->cap = cap;
-	}
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	t->v = grown;
 	memset(&t->v[t->n], 0, sizeof(t->v[0]));
 	memcpy(t->v[t->n++].entry.hash, hash, 32);
 	return 0;

@@ -2,6 +2,7 @@
 
 #include "block.h"
 #include "exit.h"
+#include "grow.h"
 #include "header.h"
 #include "hex.h"
 #include "pow.h"
@@ -245,15 +246,11 @@ stage_txid(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_erro
 {
 	struct cs_import *im = ctx;
 
-	if (im->txid_count == im->txid_cap) {
-		size_t cap = im->txid_cap ? 2 * im->txid_cap : 1024;
-		uint8_t(*grown)[32] = realloc(im->txids, cap * sizeof(*grown));
+	uint8_t(*grown)[32] = cs_grow(im->txids, &im->txid_cap, im->txid_count + 1, 1024, sizeof(*grown));
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		im->txids = grown;
-		im->txid_cap = cap;
-	}
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	im->txids = grown;
 	memcpy(im->txids[im->txid_count++], tx->txid, 32);
 	return 0;
 }
@@ -360,38 +357,19 @@ struct cs_staged {
 	uint32_t seq, off, len;
 };
 
-/* Room in buf for need elements of size bytes, its capacity *cap doubled
- * from first: the buffer, moved or not, or NULL when out of memory (buf
- * is left as it was). */
-static void *
-grow(void *buf, size_t *cap, size_t need, size_t first, size_t size)
-{
-	size_t n = *cap > 0 ? *cap : first;
-	void *grown;
-
-	if (need <= *cap)
-		return buf;
-	while (n < need)
-		n *= 2;
-	if ((grown = realloc(buf, n * size)) == NULL)
-		return NULL;
-	*cap = n;
-	return grown;
-}
-
 /* Room for one more value, taken before a record puts anything in the
  * batch, so that nothing of it goes in unless all of it can. */
 static int
 stage_reserve(struct cs_import *im, struct cs_error *err)
 {
 	struct cs_staged *staged =
-	    grow(im->staged, &im->staged_cap, im->staged_count + 1, BATCH_ENTRIES + 1, sizeof(*staged));
+	    cs_grow(im->staged, &im->staged_cap, im->staged_count + 1, BATCH_ENTRIES + 1, sizeof(*staged));
 	uint8_t *values;
 
 	if (staged == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
 	im->staged = staged;
-	values = grow(im->values, &im->values_cap, im->values_len + CS_ENTRY_VALUE_MAX,
+	values = cs_grow(im->values, &im->values_cap, im->values_len + CS_ENTRY_VALUE_MAX,
 	    (size_t)BATCH_ENTRIES * 128 + CS_ENTRY_VALUE_MAX, 1);
 	if (values == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
@@ -630,7 +608,7 @@ take_orphan(struct cs_import *im, const uint8_t parent[32])
 static int
 headers_reserve(struct cs_import *im, struct cs_error *err)
 {
-	uint8_t *headers = grow(im->headers, &im->headers_cap, im->headers_len + CS_HEADER_SIZE,
+	uint8_t *headers = cs_grow(im->headers, &im->headers_cap, im->headers_len + CS_HEADER_SIZE,
 	    (size_t)BATCH_ENTRIES * CS_HEADER_SIZE, 1);
 
 	if (headers == NULL)
@@ -1032,12 +1010,10 @@ adopt_orphans(struct cs_import *im, const struct cs_entry *stored, struct cs_err
 				im->stats.duplicates++;
 			} else if ((rc = cs_store_read_entry(im->store, o->d.hash, &e, &owned, err)) == 0) {
 				rc = add_stored_duplicate(im, &o->rec, &o->d, &e, err);
-				if (rc == 0 && depth == cap) {
-					if ((grown = realloc(stack, 2 * cap * sizeof(*stack))) == NULL)
-						rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-					else
-						stack = grown, cap *= 2;
-				}
+				if (rc == 0 && (grown = cs_grow(stack, &cap, depth + 1, cap, sizeof(*stack))) == NULL)
+					rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+				else if (rc == 0)
+					stack = grown;
 				if (rc == 0)
 					rc = parent_context(im, &e, &stack[depth].ctx, err);
 				if (rc == 0) {
@@ -1289,7 +1265,7 @@ cs_marks_free(struct cs_marks *m)
 static int
 marks_reserve(struct cs_marks *m, struct cs_error *err)
 {
-	struct cs_mark *grown = grow(m->v, &m->cap, m->n + 1, 16, sizeof(*grown));
+	struct cs_mark *grown = cs_grow(m->v, &m->cap, m->n + 1, 16, sizeof(*grown));
 
 	if (grown == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
@@ -1416,7 +1392,7 @@ static int
 collect_hash(void *ctx, const uint8_t hash[32], struct cs_error *err)
 {
 	struct hashes *h = ctx;
-	uint8_t(*grown)[32] = grow(h->v, &h->cap, h->n + 1, 64, sizeof(*grown));
+	uint8_t(*grown)[32] = cs_grow(h->v, &h->cap, h->n + 1, 64, sizeof(*grown));
 
 	if (grown == NULL)
 		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");

@@ -2,6 +2,7 @@
 
 #include "block.h"
 #include "exit.h"
+#include "grow.h"
 #include "genesis.h"
 #include "header.h"
 #include "hex.h"
@@ -549,17 +550,13 @@ restore_genesis(struct check *c)
 static int
 add_bad(struct check *c, const uint8_t hash[32], const uint8_t *prev)
 {
-	if (c->nbad == c->badcap) {
-		size_t cap = c->badcap ? 2 * c->badcap : 64;
-		struct bad_entry *grown = realloc(c->bad, cap * sizeof(*grown));
+	struct bad_entry *grown = cs_grow(c->bad, &c->badcap, c->nbad + 1, 64, sizeof(*grown));
 
-		if (grown == NULL) {
-			out_of_memory(c);
-			return -1;
-		}
-		c->bad = grown;
-		c->badcap = cap;
+	if (grown == NULL) {
+		out_of_memory(c);
+		return -1;
 	}
+	c->bad = grown;
 	memcpy(c->bad[c->nbad].hash, hash, 32);
 	c->bad[c->nbad].has_prev = prev != NULL;
 	if (prev != NULL)
@@ -686,15 +683,11 @@ collect_tx(void *ctx, uint32_t index, const struct cs_tx_ref *tx, struct cs_erro
 {
 	struct check *c = ctx;
 
-	if (c->ntx == c->txcap) {
-		size_t cap = c->txcap ? 2 * c->txcap : 1024;
-		struct tx_at *grown = realloc(c->txs, cap * sizeof(*grown));
+	struct tx_at *grown = cs_grow(c->txs, &c->txcap, c->ntx + 1, 1024, sizeof(*grown));
 
-		if (grown == NULL)
-			return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-		c->txs = grown;
-		c->txcap = cap;
-	}
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	c->txs = grown;
 	memcpy(c->txs[c->ntx].txid, tx->txid, 32);
 	c->txs[c->ntx++].index = index;
 	return 0;
@@ -1062,17 +1055,13 @@ static int
 push(struct check *c, struct walk *w, size_t next, size_t end, uint32_t height, const struct cs_u256 *work,
     const struct cs_rules_ctx *ctx)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		struct frame *grown = realloc(w->v, cap * sizeof(*grown));
+	struct frame *grown = cs_grow(w->v, &w->cap, w->n + 1, 64, sizeof(*grown));
 
-		if (grown == NULL) {
-			out_of_memory(c);
-			return -1;
-		}
-		w->v = grown;
-		w->cap = cap;
+	if (grown == NULL) {
+		out_of_memory(c);
+		return -1;
 	}
+	w->v = grown;
 	w->v[w->n].next = next;
 	w->v[w->n].end = end;
 	w->v[w->n].height = height;

@@ -41,7 +41,7 @@ extern handler_fn cs_set_terminate(handler_fn handler) __asm__("_ZSt13set_termin
 
 static char oom_message[64], terminate_message[128];
 
-static void
+static void __attribute__((noreturn))
 say_and_exit(const char *message)
 {
 	ssize_t n = write(STDERR_FILENO, message, strlen(message));
@@ -50,8 +50,8 @@ say_and_exit(const char *message)
 	_exit(CS_EX_SOFTWARE);
 }
 
-static void
-out_of_memory(void)
+void
+cs_cli_out_of_memory(void)
 {
 	say_and_exit(oom_message);
 }
@@ -102,7 +102,7 @@ cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned fo
 	snprintf(oom_message, sizeof(oom_message), "%s: out of memory\n", prog);
 	snprintf(terminate_message, sizeof(terminate_message),
 	    "%s: LevelDB failed: out of memory, or a thread could not be started\n", prog);
-	cs_set_new_handler(out_of_memory);
+	cs_set_new_handler(cs_cli_out_of_memory);
 	cs_set_terminate(terminated);
 	memset(cli, 0, sizeof(*cli));
 	cli->prog = prog;

@@ -36,6 +36,9 @@ struct cs_cli {
 };
 
 /* prog: "cs-put"; usage: the SYNOPSIS lines without "usage: ". */
+/* "cs-NAME: out of memory" on stderr, and exit 70 (CS_EX_SOFTWARE): what
+ * main() does when an allocation of its own fails, as LevelDB's do. */
+void cs_cli_out_of_memory(void) __attribute__((noreturn));
 void cs_cli_init(struct cs_cli *cli, const char *prog, const char *usage, unsigned formats);
 /* -h prints the usage, then these option lines (one "  -x, --long ARG  what"
  * a line), then the common options: bash-completion's _parse_help reads them. */

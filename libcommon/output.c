@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include "grow.h"
+
 #include "exit.h"
 
 #include <errno.h>
@@ -34,20 +36,13 @@ cs_out_free(struct cs_out *out)
 uint8_t *
 cs_out_reserve(struct cs_out *out, size_t n)
 {
-	if (out->len + n > out->cap) {
-		size_t cap = out->cap ? out->cap : 64 * 1024;
-		uint8_t *grown;
+	uint8_t *grown = out->len + n < out->len ? NULL : cs_grow(out->buf, &out->cap, out->len + n, 64 * 1024, 1);
 
-		while (cap < out->len + n)
-			cap *= 2;
-		grown = realloc(out->buf, cap);
-		if (grown == NULL) {
-			out->nomem = true;
-			return NULL;
-		}
-		out->buf = grown;
-		out->cap = cap;
+	if (grown == NULL) {
+		out->nomem = true;
+		return NULL;
 	}
+	out->buf = grown;
 	return out->buf + out->len;
 }
 

@@ -380,11 +380,14 @@ export_tests(const char *store)
 	cs_store_close(&s);
 	check(rc == 0 && count == 8, "export: 8 entries (%llu)", (unsigned long long)count);
 	rewind(f);
-	/* text: "HEIGHT  HASH  STATUS  CHAINWORK" */
+	/* text: "HEIGHT  HASH  STATUS  CHAINWORK", each line followed by its
+	 * decoded header ("  key  value" lines, skipped here) */
 	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned height;
 		char hash[65], status[8];
 
+		if (strncmp(line, "  ", 2) == 0 && line[2] >= 'a' && line[2] <= 'z')
+			continue;
 		if (sscanf(line, "%u %64s %7s", &height, hash, status) != 3)
 			break;
 		if (strcmp(status, "fork") == 0)
