@@ -387,7 +387,7 @@ main(int argc, char *argv[])
 		rc = put_input(&p, argv[i], &err);
 	cs_progress_finish(&p.progress);
 
-	/* Commit what came before any failure: it stays (SPEC §5). */
+	/* Commit what came before any failure: it stays (cs(7) "Bad input"). */
 	{
 		struct cs_error commit_err;
 

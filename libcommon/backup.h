@@ -1,5 +1,5 @@
 /*
- * backup.h - backups of a live store (SPEC §3 Backups): the file-level copy
+ * backup.h - backups of a live store (cs-backup(1)): the file-level copy
  * that holds the store only while its files are listed and linked, and the
  * workflows made of it: a backup to a new name, timestamped backups in a
  * directory with their rotation, the export, and the restore.

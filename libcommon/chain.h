@@ -1,5 +1,5 @@
 /*
- * chain.h - the chain rules of SPEC §1, independent of the header format:
+ * chain.h - the chain rules of cs(7) "Chain rules", independent of the header format:
  * connecting entries to their parents (heights, chainwork), holding those
  * whose parent has not arrived, choosing the tip (most work, first seen
  * wins a tie) and reorganising the main-chain height index.

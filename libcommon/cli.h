@@ -1,5 +1,5 @@
 /*
- * cli.h - what every command's main() shares: the common options of SPEC §3
+ * cli.h - what every command's main() shares: the common options of cs(7) "Common options"
  * (-s -w -q -v -h -V, -f), bounded number parsing, and messages to stderr in
  * the form "cs-put: message". Only main() calls the printing functions.
  */

@@ -1,5 +1,5 @@
 /*
- * exit.h - the one exit table of every cs-* command (SPEC.md section 6).
+ * exit.h - the one exit table of every cs-* command (cs(7) EXIT STATUS).
  *
  * Library functions return one of these codes (0 for success) and fill a
  * struct cs_error; only main() turns a code into the process's exit status.

@@ -1,5 +1,5 @@
 /*
- * format.h - the record formats of SPEC §2, by name.
+ * format.h - the record formats of cs(7) "Formats", by name.
  */
 #ifndef CS_FORMAT_H
 #define CS_FORMAT_H

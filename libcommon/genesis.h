@@ -22,7 +22,7 @@ int cs_genesis_network(const struct cs_network *net, struct cs_store_meta *meta,
  * of work only. */
 int cs_genesis_custom(const char *header_hex, const char *pow_limit_bits, const char *rules, struct cs_store_meta *meta,
     struct cs_entry *e, uint8_t header[CS_HEADER_SIZE], struct cs_error *err);
-/* A store that starts at a checkpoint of net (SPEC §1 "Checkpoint
+/* A store that starts at a checkpoint of net (cs(7) "Checkpoint
  * stores"): rec gives the header, height and chainwork, and optionally its
  * hash and the times of up to ten entries before it, newest first. The
  * height must be a retarget boundary of net. meta is net's, with the

@@ -1,6 +1,6 @@
 /*
  * output.h - buffered standard output that a command flushes only when it
- * does not hold the store (SPEC §4: a reader lets go before it blocks
+ * does not hold the store (cs(7) "Locking and pipelines": a reader lets go before it blocks
  * writing output it has already computed). It knows no store: writer.h's
  * cs_out_drain lets go of one around cs_out_write_ready.
  *

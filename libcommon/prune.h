@@ -1,5 +1,5 @@
 /*
- * prune.h - what cs-prune drops and how (SPEC §3 "Pruning"): the plan
+ * prune.h - what cs-prune drops and how (cs-prune(1)): the plan
  * (main-chain bodies below a height; fork branches whose fork point is
  * below a height), the write batches that drop them, a fingerprint of the
  * chain's shape that tells a pruner whether another command changed it

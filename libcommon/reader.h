@@ -1,6 +1,6 @@
 /*
  * reader.h - reading records and keys from an input, in any input format of
- * SPEC §2 (cbor, json, hex, raw, blk for records; CBOR or text lines for
+ * cs(7) "Formats" (cbor, json, hex, raw, blk for records; CBOR or text lines for
  * keys), one item at a time, in bounded memory.
  *
  * Contract: a record's pointers stay valid until the next call. A malformed
@@ -8,7 +8,7 @@
  * CS_EX_DATAERR and names the item (from 1) and its byte offset (from 0).
  * With block false, a call that would have to wait for input returns
  * CS_READ_WOULD_BLOCK instead, so that the caller can let go of the store
- * first (SPEC §4).
+ * first (cs(7) "Locking and pipelines").
  */
 #ifndef CS_READER_H
 #define CS_READER_H

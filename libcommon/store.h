@@ -7,7 +7,7 @@
  * Contract: functions return 0 or an enum cs_exit code and fill err.
  * A store is "held" while its lock is taken and the database open; every
  * read and write needs it held. cs_store_open leaves it held; release and
- * acquire let a long-running command let go between batches (SPEC §4), and
+ * acquire let a long-running command let go between batches (cs(7) "Locking and pipelines"), and
  * acquire may block for up to the store's wait. Values returned through
  * "owned" pointers are malloc'd by LevelDB: free them with cs_store_free.
  */
@@ -135,7 +135,7 @@ bool cs_store_held(const struct cs_store *s);
 /* Milliseconds since the store was last acquired. */
 long cs_store_held_ms(const struct cs_store *s);
 /* The let-go policy of a long writer (cs-put, cs-prune), asked between
- * commits: let go when another command waits for the store (SPEC §4: a
+ * commits: let go when another command waits for the store (cs(7) "Locking and pipelines": a
  * cs-tip typed by hand answers within about a second), and in any case
  * after holding it CS_STORE_HOLD_MS, for waiters that do not say so
  * (flock(1) from a shell). cs_store_yield_to_waiters, called after letting

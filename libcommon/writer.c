@@ -634,7 +634,7 @@ cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_
 	 * LevelDB, and the next lookup opens it again (manifest, table files,
 	 * and the compaction it had due, started again and aborted again),
 	 * which made `cs-get -` of 100,000 keys many times slower. So the store
-	 * is let go only when the write would really wait for a reader (SPEC §4).
+	 * is let go only when the write would really wait for a reader (cs(7) "Locking and pipelines").
 	 */
 	if (cs_out_write_ready(out))
 		cs_store_release(store);

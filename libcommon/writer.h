@@ -1,8 +1,8 @@
 /*
- * writer.h - entries (and tips) in every output format of SPEC §2, and the
+ * writer.h - entries (and tips) in every output format of cs(7) "Formats", and the
  * printing that needs the store they come from.
  *
- * CBOR entries match the CDDL of SPEC §2 byte for byte (preferred integer
+ * CBOR entries match the CDDL of cs(7) "The CBOR entry" byte for byte (preferred integer
  * encoding, chainwork as tag 2); json, text, hex and raw as cs(7) says.
  * Writing appends to a struct cs_out. It cannot fail, but for the decoded
  * fields of a Bitcoin entry (bitcoin-cli getblockheader's), read from the
@@ -117,7 +117,7 @@ void cs_write_verified(struct cs_out *out, enum cs_format format, const struct c
 
 /* When the buffer holds a chunk (or always), lets go of the store and
  * writes the buffer out: never hold the store while blocked on a slow
- * reader (SPEC §4). The caller takes the store again (cs_store_acquire)
+ * reader (cs(7) "Locking and pipelines"). The caller takes the store again (cs_store_acquire)
  * when it next needs it. */
 int cs_out_drain(struct cs_out *out, struct cs_store *store, bool always, struct cs_error *err);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Bad input, one case a test (SPEC §5, the table in cs(7) "BAD INPUT"): for
+# Bad input, one case a test (the table of cs(7) "Bad input"): for
 # each, the exact exit status, the exact message on stderr, nothing on
 # stdout, and the store exactly as it was (its export compared before and
 # after). Every case is the first item of its input, so nothing of it may

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# SPEC §4 under real use: writers let go between commits, waiters are
+# cs(7) "Locking and pipelines" under real use: writers let go between commits, waiters are
 # named, two writers both land, pipelines over one store complete.
 
 load test_helper

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Crash consistency (SPEC §4): kill -9 at seeded random moments during an
+# Crash consistency (cs(7) "Durability"): kill -9 at seeded random moments during an
 # import, a prune, a backup, a restore, a repair, cs-init and cs-tip
 # --invalidate and --reconsider; after each,
 # the store opens, cs-check passes, every commit cs-put -v reported is

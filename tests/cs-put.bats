@@ -184,7 +184,7 @@ for i in range(0, len(d), 80):
 	assert_json .height 20
 }
 
-@test "cs-put: a status of fork on what the store puts on its main chain is accepted (cbor and json; SPEC §2)" {
+@test "cs-put: a status of fork on what the store puts on its main chain is accepted (cbor and json; cs(7) "Formats")" {
 	headers "$MAINNET" 0 2 | "$PY" -c 'import sys, cbor2
 d = sys.stdin.buffer.read()
 sys.stdout.buffer.write(b"".join(cbor2.dumps({"header": d[i:i + 80], "status": "fork"}) for i in (80, 160)))' >fork.cbor

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # A disk that fills up (or fails) during a commit: cs-put exits 74 naming
 # the cause, the store still opens, and nothing committed before is lost
-# (SPEC §4, §6). The disk is a small tmpfs when this runs as root and may
+# (cs(7) "Durability" and EXIT STATUS). The disk is a small tmpfs when this runs as root and may
 # mount one; else, and in the tests that need a fault no file system makes
 # on demand, the LD_PRELOAD shim tests/tools/bin/faultfs.so
 # (tests/tools/preload/faultfs.c) makes writes fail with ENOSPC or fsync

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The operator commands on an opaque store (SPEC §1 "Opaque chains": every
+# The operator commands on an opaque store (cs(7) "Profiles": every
 # other command works unchanged): cs-prune, cs-backup (backup, verify,
 # export and replay, restore), cs-check and cs-stat, on a synthetic p2pool
 # sharechain with bodies and forks (tests/tools/cs-genshares --bodies).

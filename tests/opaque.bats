@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Opaque stores (SPEC §1 "Opaque chains"): a synthetic p2pool sharechain
+# Opaque stores (cs(7) "Profiles"): a synthetic p2pool sharechain
 # (tests/tools/cs-genshares.c) in an opaque store must give the same
 # heights, chainwork, tips, reorganisations, locators and getheaders answers
 # as the same tree of Bitcoin headers in a custom-genesis store, share i for

@@ -1,7 +1,7 @@
 #!/bin/sh
 # crash-trials.sh [-n TRIALS] [-s SEED] [-w WORKLOAD] DIR
 #
-# kill -9 a cs command at a random moment, then check what SPEC §4 promises:
+# kill -9 a cs command at a random moment, then check what cs(7) "Durability" promises:
 # the store opens, cs-check passes, every commit reported done (cs-put -v)
 # is there, the tip is the best entry, and running the job again completes
 # it. WORKLOAD is import, prune, backup, restore, repair, invalidate or

@@ -1,6 +1,6 @@
 #!/bin/bash
 # stress.sh - several writers and readers on one store at once, in rounds,
-# for STRESS_SECONDS (default 20; make stress runs 120). SPEC §4 under load:
+# for STRESS_SECONDS (default 20; make stress runs 120). cs(7) "Locking and pipelines" under load:
 # nothing is lost, the tip is the heaviest entry, the tip a reader sees never
 # loses work, and no command exits with anything but 0, or 75 after waiting
 # its whole --wait.
