@@ -319,7 +319,7 @@ main"
 	local line
 	while IFS= read -r line; do
 		line=${line#"${line%%[![:space:]]*}"}
-		sed 's/^[[:space:]]*//' "$REPO/man/cs-locator.1" | grep -qxF -- "$line" ||
+		sed 's/^[[:space:]]*//; s/^\$ //' "$REPO/man/cs-locator.1" | grep -qxF -- "$line" ||
 			fail "not in cs-locator.1: $line"
 	done < <(declare -f sync_loop | sed '1,2d;$d' | sed 's/;$//')
 	init_mainnet_10k a.cs

@@ -136,8 +136,11 @@ faulty() {
 	height=$(jq -r .height <<<"$output")
 	[[ $height == 2015 || $height == 10236 ]] || fail "tip height $height after a failed sync"
 	run -0 bash -c "cs-get --range 0.. -f raw | cmp - <(head -c $(((height + 1) * 80)) '$MAINNET')"
-	cs-get --range 0..2015 -f json >after
-	run -0 cmp <(head -n 2016 before) after
+	# what the tip's height changes (getblockheader's confirmations, and
+	# block 2015's nextblockhash) aside, entries 0..2015 read as before
+	local moved='del(.confirmations, .nextblockhash)'
+	cs-get --range 0..2015 -f json | jq -c "$moved" >after
+	run -0 cmp <(head -n 2016 before | jq -c "$moved") after
 }
 
 @test "disk full on standard output: 74, and the store is untouched" {
