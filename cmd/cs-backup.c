@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "exit.h"
 #include "output.h"
+#include "progress.h"
 #include "store.h"
 #include "writer.h"
 
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
 struct backup {
 	struct cs_cli cli;
 	struct cs_backup_job job;
+	struct cs_progress progress; /* --export's, on a terminal */
 };
 
 /*
@@ -99,6 +101,17 @@ report_copy(void *ctx, const struct cs_backup_job *job)
 	    st->held_us / 1000.0);
 }
 
+static void
+on_exported(void *ctx, uint64_t done, uint64_t total)
+{
+	struct backup *b = ctx;
+
+	if (cs_progress_due(&b->progress)) {
+		cs_progress_set_total(&b->progress, total);
+		cs_progress_update(&b->progress, done, done, "%" PRIu64 " of %" PRIu64 " exported", done, total);
+	}
+}
+
 /* cs-backup --export */
 static int
 export(struct backup *b, struct cs_print *how, struct cs_error *err)
@@ -107,7 +120,11 @@ export(struct backup *b, struct cs_print *how, struct cs_error *err)
 	int rc;
 
 	cs_out_init(&out, STDOUT_FILENO);
+	/* on a terminal, unless the export itself goes there */
+	cs_progress_start(&b->progress, b->cli.prog, "entries", b->cli.quiet || isatty(STDOUT_FILENO));
+	b->job.exporting = on_exported;
 	rc = cs_backup_export_store(&b->job, &out, how, err);
+	cs_progress_finish(&b->progress);
 	if (rc == 0)
 		rc = cs_out_finish(&out, err);
 	else

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "output.h"
+#include "progress.h"
 #include "prune.h"
 #include "store.h"
 
@@ -51,15 +52,35 @@ static const struct option long_options[] = {
 	CS_COMMON_LONG_OPTIONS,
 };
 
-/* What the prune tells as it goes (progress lines belong here too). */
+struct prune_cmd {
+	struct cs_cli cli;
+	struct cs_progress progress; /* on a terminal */
+};
+
+/* What the prune tells as it goes: a torn archive's cut, and on a
+ * terminal the progress line, bodies and fork entries dropped of those
+ * planned. */
 static void
 on_event(void *ctx, enum cs_prune_event ev, const struct cs_prune *p)
 {
-	const struct cs_cli *cli = ctx;
+	struct prune_cmd *c = ctx;
+	uint64_t done = p->stats.bodies + p->stats.fork_entries, total = p->body_count + p->fork_drops;
 
 	if (ev == CS_PRUNE_ARCHIVE_CUT)
-		cs_warn(cli, "archive '%s': cut %llu bytes of a record left torn at byte %llu", p->archive->path,
+		cs_warn(&c->cli, "archive '%s': cut %llu bytes of a record left torn at byte %llu", p->archive->path,
 		    (unsigned long long)p->archive->cut_bytes, (unsigned long long)p->archive->cut_at);
+	if (ev == CS_PRUNE_PROGRESS && cs_progress_due(&c->progress)) {
+		cs_progress_set_total(&c->progress, total);
+		cs_progress_update(&c->progress, done, done, "%llu of %zu bodies, %llu of %zu fork entries dropped",
+		    (unsigned long long)p->stats.bodies, p->body_count, (unsigned long long)p->stats.fork_entries,
+		    p->fork_drops);
+	}
+}
+
+static bool
+on_stop(void *ctx)
+{
+	return cs_cli_interrupted() != 0;
 }
 
 static void
@@ -67,6 +88,11 @@ report(const struct cs_cli *cli, bool dry_run, const struct cs_prune_result *r)
 {
 	const struct cs_prune_stats *s = &r->stats;
 
+	if (r->stopped) {
+		cs_warn(cli, "interrupted: dropped %llu bodies and %llu fork entries, committed; the rest stays",
+		    (unsigned long long)s->bodies, (unsigned long long)s->fork_entries);
+		return;
+	}
 	if (dry_run) {
 		cs_warn(cli, "dry run: would drop %zu bodies and %zu fork entries; %llu bytes on disk", r->body_plan,
 		    r->fork_plan, (unsigned long long)r->bytes_before);
@@ -83,21 +109,22 @@ report(const struct cs_cli *cli, bool dry_run, const struct cs_prune_result *r)
 int
 main(int argc, char *argv[])
 {
-	struct cs_prune_options o = { .event = on_event };
+	static struct prune_cmd c;
+	struct cs_prune_options o = { .event = on_event, .event_ctx = &c, .stop = on_stop };
+	struct cs_cli *cli = &c.cli;
 	struct cs_prune_result result;
 	struct cs_error err;
 	struct cs_out out;
-	struct cs_cli cli;
 	int opt, rc, bodies = 0;
 
 	cs_leveldb_without_mmap(); /* before any store is opened (store.h) */
-	cs_cli_init(&cli, "cs-prune", usage_text, CS_FORMATS_OUTPUT);
-	cs_cli_set_options(&cli, options_text);
-	while ((opt = cs_cli_getopt(&cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
+	cs_cli_init(cli, "cs-prune", usage_text, CS_FORMATS_OUTPUT);
+	cs_cli_set_options(cli, options_text);
+	while ((opt = cs_cli_getopt(cli, argc, argv, "f:" CS_COMMON_SHORT_OPTIONS, long_options)) != -1) {
 		switch (opt) {
 		case OPT_ARCHIVE:
 			if (optarg[0] == '\0')
-				cs_cli_usage_error(&cli, "--archive needs a file name");
+				cs_cli_usage_error(cli, "--archive needs a file name");
 			o.archive = optarg;
 			break;
 		case OPT_DRY_RUN:
@@ -108,24 +135,24 @@ main(int argc, char *argv[])
 			break;
 		case OPT_FORKS:
 			if (cs_parse_u32(optarg, &o.keep_forks) != 0)
-				cs_cli_usage_error(&cli, "bad --forks '%s': expected a number of blocks", optarg);
+				cs_cli_usage_error(cli, "bad --forks '%s': expected a number of blocks", optarg);
 			o.forks_on = true;
 			break;
 		case OPT_KEEP_BODIES:
 			if (cs_parse_u32(optarg, &o.keep_bodies) != 0)
-				cs_cli_usage_error(&cli, "bad --keep-bodies '%s': expected a number of blocks", optarg);
+				cs_cli_usage_error(cli, "bad --keep-bodies '%s': expected a number of blocks", optarg);
 			bodies += !o.bodies_on;
 			o.bodies_on = true;
 			break;
 		case OPT_KEEP_BODIES_ABOVE:
 			if (cs_parse_u32(optarg, &o.height) != 0)
-				cs_cli_usage_error(&cli, "bad --keep-bodies-above '%s': expected a height", optarg);
+				cs_cli_usage_error(cli, "bad --keep-bodies-above '%s': expected a height", optarg);
 			bodies += !o.height_on;
 			o.height_on = true;
 			break;
 		case OPT_KEEP_BODIES_SINCE:
 			if (cs_prune_parse_time(optarg, &o.time) != 0)
-				cs_cli_usage_error(&cli,
+				cs_cli_usage_error(cli,
 				    "bad --keep-bodies-since '%s': expected a unix time or a UTC date, "
 				    "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]",
 				    optarg);
@@ -133,38 +160,43 @@ main(int argc, char *argv[])
 			o.time_on = true;
 			break;
 		default:
-			cs_cli_option(&cli, opt, optarg);
+			cs_cli_option(cli, opt, optarg);
 			break;
 		}
 	}
 	if (optind != argc)
-		cs_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
+		cs_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
 	if (bodies == 0 && !o.forks_on)
-		cs_cli_usage_error(&cli,
+		cs_cli_usage_error(cli,
 		    "nothing to prune: give --keep-bodies or --forks, or --keep-bodies-above or --keep-bodies-since");
 	if (bodies > 1)
-		cs_cli_usage_error(&cli, "--keep-bodies, --keep-bodies-above and --keep-bodies-since exclude each other");
+		cs_cli_usage_error(cli, "--keep-bodies, --keep-bodies-above and --keep-bodies-since exclude each other");
 	if (o.bodies_on && o.keep_bodies < CS_PRUNE_MIN_KEEP && !o.force)
-		cs_cli_usage_error(&cli,
+		cs_cli_usage_error(cli,
 		    "--keep-bodies %u is below %d (Bitcoin Core's MIN_BLOCKS_TO_KEEP): add --force to go below",
 		    o.keep_bodies, CS_PRUNE_MIN_KEEP);
-	if (cli.quiet)
-		cli.verbose = 0;
-	o.dir = cs_store_path(cli.store);
-	o.command = cli.prog;
-	o.wait = cli.wait;
-	o.format = cs_cli_output_format(&cli);
-	o.measure = cli.verbose > 0;
-	o.event_ctx = &cli;
+	if (cli->quiet)
+		cli->verbose = 0;
+	o.dir = cs_store_path(cli->store);
+	o.command = cli->prog;
+	o.wait = cli->wait;
+	o.format = cs_cli_output_format(cli);
+	o.measure = cli->verbose > 0;
 	cs_out_init(&out, 1);
 	cs_error_clear(&err);
 
+	if (o.dry_run == NULL)
+		cs_cli_catch_interrupts();
+	cs_progress_start(&c.progress, cli->prog, "entries", cli->quiet);
 	rc = cs_prune_store(&o, &result, &err);
-	if (rc == 0 && cli.verbose)
-		report(&cli, o.dry_run != NULL, &result);
+	cs_progress_finish(&c.progress);
+	if (rc == 0 && (cli->verbose || result.stopped))
+		report(cli, o.dry_run != NULL, &result);
 	if (rc == 0)
 		rc = cs_out_finish(&out, &err);
 	else
 		cs_out_finish(&out, NULL);
-	return rc != 0 ? cs_fail(&cli, &err) : 0;
+	if (rc == 0 && result.stopped)
+		cs_cli_exit_interrupted();
+	return rc != 0 ? cs_fail(cli, &err) : 0;
 }

@@ -423,9 +423,18 @@ export_entry(struct cs_store *s, struct cs_out *out, const struct cs_print *how,
 	return rc;
 }
 
+/* One more entry written: counted, and told to the job. */
+static void
+exported(const struct census *c, const struct cs_backup_job *job, uint64_t *count)
+{
+	(*count)++;
+	if (job != NULL && job->exporting != NULL)
+		job->exporting(job->ctx, *count, (uint64_t)(c->tip - c->base) + 1 + c->n);
+}
+
 static int
-export_main(struct cs_store *s, struct census *c, struct cs_out *out, const struct cs_print *how, uint64_t *count,
-    struct cs_error *err)
+export_main(struct cs_store *s, struct census *c, struct cs_out *out, const struct cs_print *how,
+    const struct cs_backup_job *job, uint64_t *count, struct cs_error *err)
 {
 	struct cs_main_cursor cursor;
 	struct cs_entry e;
@@ -440,7 +449,7 @@ export_main(struct cs_store *s, struct census *c, struct cs_out *out, const stru
 			rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: an indexed entry is missing", s->dir);
 		if (rc != 0 || (rc = export_entry(s, out, how, &e, err)) != 0)
 			break;
-		(*count)++;
+		exported(c, job, count);
 	}
 	cs_main_cursor_close(&cursor);
 	return rc;
@@ -448,7 +457,7 @@ export_main(struct cs_store *s, struct census *c, struct cs_out *out, const stru
 
 static int
 export_forks(struct cs_store *s, const struct census *c, struct cs_out *out, const struct cs_print *how,
-    uint64_t *count, struct cs_error *err)
+    const struct cs_backup_job *job, uint64_t *count, struct cs_error *err)
 {
 	int rc = 0;
 
@@ -462,15 +471,15 @@ export_forks(struct cs_store *s, const struct census *c, struct cs_out *out, con
 			return rc;
 		e.main = false;
 		if ((rc = export_entry(s, out, how, &e, err)) == 0)
-			(*count)++;
+			exported(c, job, count);
 		cs_store_free(owned);
 	}
 	return rc;
 }
 
 int
-cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *how, uint64_t *count,
-    struct cs_error *err)
+cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *how,
+    const struct cs_backup_job *job, uint64_t *count, struct cs_error *err)
 {
 	struct census c = { .s = s, .base = s->meta.base_height };
 	struct cs_print print = *how;
@@ -490,8 +499,8 @@ cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *
 	if (tip.height < c.base)
 		return cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: the tip is below the base", s->dir);
 	c.tip = tip.height;
-	if ((rc = take_census(&c, err)) == 0 && (rc = export_main(s, &c, out, &print, count, err)) == 0)
-		rc = export_forks(s, &c, out, &print, count, err);
+	if ((rc = take_census(&c, err)) == 0 && (rc = export_main(s, &c, out, &print, job, count, err)) == 0)
+		rc = export_forks(s, &c, out, &print, job, count, err);
 	free(c.at);
 	free(c.v);
 	return rc;
@@ -836,7 +845,7 @@ cs_backup_export_store(struct cs_backup_job *job, struct cs_out *out, struct cs_
 		return rc;
 	how->opaque = meta.opaque;
 	if ((rc = cs_store_open(&snapshot, tmp, job->command, 0, err)) == 0)
-		rc = cs_backup_export(&snapshot, out, how, &job->exported, err);
+		rc = cs_backup_export(&snapshot, out, how, job, &job->exported, err);
 	cs_store_close(&snapshot);
 	cs_fs_remove_tree(tmp, NULL);
 	return rc;

@@ -115,6 +115,9 @@ struct cs_backup_job {
 	/* Called with the path of each old backup that --keep removed; may
 	 * be NULL. */
 	void (*removed)(void *ctx, const char *path);
+	/* Called after each entry the export wrote, with how many it wrote
+	 * and will write in all (a progress line); may be NULL. */
+	void (*exporting)(void *ctx, uint64_t done, uint64_t total);
 	void *ctx;
 	/* filled in */
 	struct cs_backup_stats stats;  /* of the copy */
@@ -153,8 +156,9 @@ int cs_backup_restore(struct cs_backup_job *job, const char *from, bool force, s
  * height (so parents come before children), by hash among equals; each
  * with its body when one is stored. Flushes out whenever it holds a
  * chunk; stops early when the reader went away. *count is the number of
- * entries written. */
-int cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *how, uint64_t *count,
+ * entries written; job, when not NULL, is told of each (job->exporting). */
+int cs_backup_export(struct cs_store *s, struct cs_out *out, const struct cs_print *how,
+    const struct cs_backup_job *job, uint64_t *count,
     struct cs_error *err);
 
 #endif

@@ -885,6 +885,16 @@ archive_pending(struct cs_prune *p, bool bodies, struct cs_error *err)
 	return archive_sync(p, err);
 }
 
+/* What commit and compact_all return when options.stop ends the prune:
+ * passed up as an error would be, and 0 again in cs_prune_run. */
+#define STOPPED (-2)
+
+static bool
+stopping(const struct cs_prune *p)
+{
+	return p->options->stop != NULL && p->options->stop(p->options->event_ctx);
+}
+
 static int
 commit(struct cs_prune *p, struct cs_error *err)
 {
@@ -893,6 +903,8 @@ commit(struct cs_prune *p, struct cs_error *err)
 	if ((rc = cs_prune_commit(p, err)) != 0)
 		return rc;
 	emit(p, CS_PRUNE_PROGRESS);
+	if (stopping(p))
+		return STOPPED;
 	return maybe_let_go(p, err);
 }
 
@@ -910,7 +922,7 @@ drop_bodies(struct cs_prune *p, struct cs_error *err)
 		if (cs_prune_batch_full(p) && (rc = commit(p, err)) != 0)
 			return rc;
 	}
-	return cs_prune_commit(p, err);
+	return commit(p, err);
 }
 
 /* One pass over the fork table, children first (from its end), so that
@@ -935,7 +947,7 @@ drop_forks_pass(struct cs_prune *p, struct cs_error *err)
 		if (cs_prune_batch_full(p) && (rc = commit(p, err)) != 0)
 			return rc;
 	}
-	return cs_prune_commit(p, err);
+	return commit(p, err);
 }
 
 /* Until a pass goes through with the plan unchanged: what a new plan adds
@@ -971,6 +983,8 @@ compact_all(struct cs_prune *p, struct cs_error *err)
 		if ((rc = cs_store_check_background(p->store, err)) != 0)
 			return rc;
 		emit(p, CS_PRUNE_PROGRESS);
+		if (stopping(p))
+			return STOPPED;
 		if ((rc = maybe_let_go(p, err)) != 0)
 			return rc;
 	}
@@ -1089,9 +1103,13 @@ cs_prune_run(struct cs_prune *p, const struct cs_prune_options *options, struct 
 		return dry_run(p, err);
 	if (p->archive != NULL && (rc = archive_pending(p, true, err)) != 0)
 		return rc;
-	if ((rc = drop_bodies(p, err)) != 0 || (rc = drop_forks(p, err)) != 0)
-		return rc;
-	return compact_all(p, err);
+	if ((rc = drop_bodies(p, err)) == 0 && (rc = drop_forks(p, err)) == 0)
+		rc = compact_all(p, err);
+	if (rc == STOPPED) {
+		p->stopped = true;
+		rc = 0;
+	}
+	return rc;
 }
 
 int
@@ -1123,6 +1141,7 @@ cs_prune_store(const struct cs_prune_options *options, struct cs_prune_result *r
 	if ((close_rc = cs_archive_close(&archive, rc == 0 ? err : NULL)) != 0 && rc == 0)
 		rc = close_rc;
 	result->stats = p.stats;
+	result->stopped = p.stopped;
 	result->body_plan = p.body_count;
 	result->fork_plan = p.fork_drops;
 	cs_prune_free(&p);

@@ -119,6 +119,10 @@ struct cs_prune_options {
 	bool measure;              /* the bytes on disk before and after */
 	void (*event)(void *ctx, enum cs_prune_event ev, const struct cs_prune *p);
 	void *event_ctx;
+	/* Asked (with event_ctx) after each commit and compaction step; true
+	 * ends the prune there, with what is committed (result->stopped): a
+	 * Ctrl-C. May be NULL. */
+	bool (*stop)(void *ctx);
 };
 
 struct cs_prune {
@@ -158,6 +162,7 @@ struct cs_prune {
 	struct cs_archive *archive; /* NULL when not archiving */
 	uint8_t fingerprint[32];    /* of the store when last let go */
 	bool replanned;             /* the forks were planned again since cleared */
+	bool stopped;               /* options.stop ended the run */
 };
 
 /* What cs_prune_store did. */
@@ -165,6 +170,7 @@ struct cs_prune_result {
 	struct cs_prune_stats stats;
 	size_t body_plan, fork_plan; /* planned: bodies and fork entries to go */
 	uint64_t bytes_before, bytes_after; /* with options.measure (after: not for a dry run) */
+	bool stopped; /* options.stop ended it: stats say what was committed */
 };
 
 int cs_prune_init(struct cs_prune *p, struct cs_store *s, struct cs_error *err);

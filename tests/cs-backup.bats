@@ -720,3 +720,33 @@ for b, e in zip(blocks, entries[1:]):
 	run -0 cs-tip -f json
 	assert_equal "$(leftovers "$CS_STORE")" ''
 }
+
+@test "cs-backup --export on a terminal: a '\\r' line of entries exported of all, erased at the end; none when the export itself goes to the terminal, with -q, or off a terminal" {
+	init_mainnet_10k
+	CR=$'\r' EL=$'\e[K' EL_RE=$'\e''\[K'
+	# held for a second: the line is due (100 ms) by the first entry
+	flock "$CS_STORE/lock" sleep 1 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	script -qec 'cs-backup --export >export.cbor' /dev/null >tty.out
+	out=$(<tty.out)
+	re="^${CR}cs-backup: 1 of 10237 exported, [0-9]+ entries/s, 0%${EL_RE}"
+	[[ $out =~ $re ]] || fail "no progress line first: $(cat -v tty.out)"
+	[[ $out == *"${CR}${EL}" ]] || fail "the line is not erased at the end: $(cat -v tty.out)"
+	# the export is whole
+	run -0 bash -c 'cs-backup --export | cmp - export.cbor'
+	# to the terminal itself, or with -q: no line, held a second as above
+	flock "$CS_STORE/lock" sleep 1 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	script -qec 'cs-backup --export -f hex' /dev/null >tty.out
+	assert_equal "$(grep -c exported tty.out)" 0
+	assert_equal "$(grep -c . tty.out)" 10237
+	flock "$CS_STORE/lock" sleep 1 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	script -qec 'cs-backup -q --export >/dev/null' /dev/null >tty.out
+	assert_equal "$(cat -v tty.out)" ""
+	cs-backup --export >/dev/null 2>err
+	assert_equal "$(cat err)" ""
+}

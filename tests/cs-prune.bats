@@ -716,3 +716,55 @@ print(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[1
 	assert_json .bytes_on_disk "$(sum_db)"
 	((after < pruned))
 }
+
+# The progress line and Ctrl-C. A line is due 100 ms after the start: each
+# test holds the store for a second first, so that the first commit after
+# the wait shows one, whatever the machine's speed.
+CR=$'\r'
+EL=$'\e[K'
+EL_RE=$'\e''\[K'
+
+@test "cs-prune on a terminal: a '\\r' line of bodies and fork entries dropped of those planned, erased at the end; none with -q or off a terminal" {
+	blocks_store
+	flock "$CS_STORE/lock" sleep 1 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	script -qec 'cs-prune --keep-bodies 10 --force' /dev/null >tty.out
+	out=$(<tty.out)
+	# the bodies' commit: all 244 (blocks 1..244, more than 10 below 255) of 244 planned
+	re="^${CR}cs-prune: 244 of 244 bodies, 0 of 0 fork entries dropped, [0-9]+ entries/s, 100%${EL_RE}"
+	[[ $out =~ $re ]] || fail "no progress line first: $(cat -v tty.out)"
+	[[ $out == *"${CR}${EL}" ]] || fail "the line is not erased at the end: $(cat -v tty.out)"
+	run -0 cs-stat -f json
+	assert_json .pruneheight 245
+	# -q, or standard error not a terminal: nothing
+	blocks_store_at() { cp -a "$BATS_FILE_TMPDIR/blocks" "$1"; }
+	blocks_store_at q
+	CS_STORE=q script -qec 'cs-prune -q --keep-bodies 10 --force' /dev/null >tty.out
+	assert_equal "$(cat -v tty.out)" ""
+	blocks_store_at f
+	run -0 --separate-stderr cs-prune -s f --keep-bodies 10 --force
+	assert_equal "$stderr" ""
+}
+
+@test "cs-prune: Ctrl-C stops it after the next commit: says what was dropped, exits 130; the store holds exactly that" {
+	blocks_store
+	flock "$CS_STORE/lock" sleep 3 3>&- &
+	holder=$!
+	wait_locked "$CS_STORE/lock"
+	env --default-signal=INT cs-prune --keep-bodies 10 --force --forks 0 2>prune.err &
+	pruner=$!
+	sleep 0.5
+	# while it waits for the store: it stops at its first commit, the bodies'
+	kill -INT "$pruner"
+	kill "$holder"
+	status=0
+	wait "$pruner" || status=$?
+	pruner=
+	assert_equal "$status" 130
+	assert_equal "$(cat prune.err)" \
+		"cs-prune: interrupted: dropped 244 bodies and 0 fork entries, committed; the rest stays"
+	run -0 cs-stat -f json
+	assert_json .pruneheight 245
+	run -0 cs-check
+}

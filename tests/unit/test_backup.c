@@ -373,7 +373,7 @@ export_tests(const char *store)
 		return;
 	}
 	cs_out_init(&out, fileno(f));
-	rc = cs_backup_export(&s, &out, &how, &count, &err);
+	rc = cs_backup_export(&s, &out, &how, NULL, &count, &err);
 	if (rc == 0)
 		rc = cs_out_flush(&out, &err);
 	cs_out_finish(&out, NULL);
