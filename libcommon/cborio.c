@@ -1,5 +1,6 @@
 #include "cborio.h"
 
+#include "format.h"
 #include "header.h"
 
 #include <cbor.h>
@@ -373,11 +374,7 @@ on_text(void *ctx, cbor_data data, cs_cbor_len len)
 		return;
 	}
 	if (parent(d) == 'M' && d->key == KEY_STATUS) {
-		if (len == 4 && memcmp(data, "main", 4) == 0)
-			r->status_main = true;
-		else if (len == 4 && memcmp(data, "fork", 4) == 0)
-			r->status_main = false;
-		else {
+		if (cs_status_parse((const char *)data, len, &r->status_main) != 0) {
 			fail(d, "status is neither \"main\" nor \"fork\"");
 			return;
 		}

@@ -28,3 +28,18 @@ cs_format_default_output(void)
 {
 	return isatty(STDOUT_FILENO) ? CS_FORMAT_TEXT : CS_FORMAT_CBOR;
 }
+
+int
+cs_status_parse(const char *s, size_t len, bool *main)
+{
+	static const char *const words[] = { "main", "active", "fork", "valid-fork", "valid-headers", "headers-only",
+		"invalid" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strlen(words[i]) == len && memcmp(s, words[i], len) == 0) {
+			*main = i < 2;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -5,6 +5,7 @@
 #define CS_FORMAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum cs_format {
 	CS_FORMAT_CBOR,
@@ -29,6 +30,12 @@ enum cs_format {
 /* Returns 0 and sets *format when name is one of allowed, else -1. */
 int cs_format_parse(const char *name, unsigned allowed, enum cs_format *format);
 const char *cs_format_name(enum cs_format format);
+/* A printed entry's status, read back (len bytes of s): "main" or "fork"
+ * as cs-get prints them, or a chain tip's as cs-tip --all prints them,
+ * Bitcoin Core's getchaintips words: "active" is main, "valid-fork",
+ * "valid-headers", "headers-only" and "invalid" are not. Returns 0 and
+ * sets *main, or -1 for any other word. */
+int cs_status_parse(const char *s, size_t len, bool *main);
 /* The default output format: text on a terminal, CBOR otherwise. */
 enum cs_format cs_format_default_output(void);
 

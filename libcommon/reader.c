@@ -341,9 +341,8 @@ parse_json(struct cs_reader *r, const uint8_t *p, size_t n, struct cs_record *re
 		} else if (strcmp(k, "status") == 0) {
 			const char *s = json_string_value(v);
 
-			if (s == NULL || (strcmp(s, "main") != 0 && strcmp(s, "fork") != 0))
+			if (s == NULL || cs_status_parse(s, strlen(s), &rec->status_main) != 0)
 				return json_fail(why, why_len, "status is neither \"main\" nor \"fork\"");
-			rec->status_main = strcmp(s, "main") == 0;
 			rec->has_status = true;
 		}
 	}

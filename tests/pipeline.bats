@@ -177,3 +177,13 @@ $REORG_HASH_4 valid-headers 2"
 		command -v cs-tip'
 	assert_output "$REPO/bin/cs-tip"
 }
+
+@test "cs-tip --all | cs-get -: chain tips, getchaintips statuses and all, are keys; cs-put reads them back as duplicates" {
+	run -0 cs-init -q -s "$SRC"
+	run -0 cs-put -q -f blk -s "$SRC" "$REORG/blk_0_to_4.dat" "$REORG/blk_3A.dat" "$REORG/blk_4A.dat" "$REORG/blk_5A.dat"
+	run -0 bash -c 'set -o pipefail; cs-tip -s "$1" --all | cs-get -s "$1" -f json - | jq -r "[.height, .hash, .status] | join(\" \")"' _ "$SRC"
+	assert_output "5 $REORG_HASH_5A main
+4 $REORG_HASH_4 fork"
+	run -0 bash -c 'set -o pipefail; cs-tip -s "$1" --all -f json | cs-put -s "$1" -f json' _ "$SRC"
+	assert_output "cs-put: 2 read, 0 added, 2 duplicate, 0 rejected; tip 5 $REORG_HASH_5A"
+}
