@@ -60,6 +60,11 @@ common_setup() {
 	export CS_WAIT=10
 	# a tester's own default format would change what every test reads
 	unset CS_FORMAT
+	# the tools' temporary files (readers' private copies) stay in the
+	# test's own directory: tests running side by side see only their own
+	TMPDIR=$BATS_TEST_TMPDIR/tmp
+	mkdir -p "$TMPDIR" || return 1
+	export TMPDIR
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
@@ -144,10 +149,15 @@ while fp.tell() < len(data):
 build_mainnet_10k() {
 	local cache=$BATS_FILE_TMPDIR/mainnet10k
 	[[ -e $cache.done ]] && return 0
-	rm -rf "$cache"
-	cs-init -q -s "$cache" || return
-	cs-put -q -s "$cache" -f raw "$MAINNET" || return
-	touch "$cache.done"
+	# one builder at a time, should tests of one file run side by side
+	(
+		flock 9 || exit
+		[[ -e $cache.done ]] && exit 0
+		rm -rf "$cache"
+		cs-init -q -s "$cache" || exit
+		cs-put -q -s "$cache" -f raw "$MAINNET" || exit
+		touch "$cache.done"
+	) 9>"$cache.lock"
 }
 
 # init_mainnet_10k [DIR]: make DIR (default $CS_STORE) a mainnet store holding

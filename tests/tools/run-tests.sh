@@ -84,8 +84,10 @@ done
 # many at a time as CS_TEST_JOBS (default: twice the processors, since most
 # tests wait on fsync and on each other's processes, not on a processor);
 # CS_TEST_JOBS=1 runs them one by one. Every test works in its own
-# $BATS_TEST_TMPDIR, so none sees another's files. The slowest files start
-# first, so that the run does not end waiting on one of them.
+# $BATS_TEST_TMPDIR (its TMPDIR too), so none sees another's files; the
+# tests of one file run in order, as a file's fixtures are built for it
+# once. The slowest files start first, so that the run does not end
+# waiting on one of them.
 jobs=${CS_TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) * 2))}
 if [ "$jobs" -gt 1 ] && ! command -v parallel >/dev/null 2>&1; then
 	echo "# GNU parallel not found (sh tests/tools/install-deps.sh): the bats files run one by one"
@@ -108,7 +110,7 @@ if command -v bats >/dev/null 2>&1; then
 		echo "# bats tests/*.bats, $jobs at a time"
 		# tee so that a long run shows its progress
 		if [ "$jobs" -gt 1 ]; then
-			set -- --jobs "$jobs" "$@"
+			set -- --jobs "$jobs" --no-parallelize-within-files "$@"
 		fi
 		{ bats --formatter tap "$@" 2>&1; echo $? >"$tmp/bats.status"; } |
 			tee "$tmp/bats.tap"
