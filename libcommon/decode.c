@@ -43,27 +43,6 @@ cs_amount_text(int64_t satoshis, char out[CS_AMOUNT_TEXT])
 	    abs % 100000000);
 }
 
-uint32_t
-cs_median_time(const uint32_t *times, unsigned n)
-{
-	uint32_t sorted[CS_MEDIAN_SPAN];
-
-	if (n == 0)
-		return 0;
-	if (n > CS_MEDIAN_SPAN)
-		n = CS_MEDIAN_SPAN;
-	memcpy(sorted, times, n * sizeof(*times));
-	for (unsigned i = 1; i < n; i++) {
-		uint32_t t = sorted[i];
-		unsigned j = i;
-
-		for (; j > 0 && sorted[j - 1] > t; j--)
-			sorted[j] = sorted[j - 1];
-		sorted[j] = t;
-	}
-	return sorted[n / 2];
-}
-
 /* A bounded reader over one transaction's bytes. */
 struct reader {
 	const uint8_t *p;
@@ -189,17 +168,6 @@ cs_tx_shape(const uint8_t *tx, size_t len, struct cs_tx_shape *shape, struct cs_
 }
 
 static void
-put_hex(struct cs_out *out, const uint8_t *data, size_t len)
-{
-	uint8_t *p = cs_out_reserve(out, 2 * len + 1);
-
-	if (p == NULL)
-		return;
-	cs_hex_encode(data, len, (char *)p);
-	cs_out_commit(out, 2 * len);
-}
-
-static void
 put_hash(struct cs_out *out, const uint8_t hash[32])
 {
 	char hex[CS_HASH_HEX];
@@ -233,7 +201,7 @@ put_witness_json(struct cs_out *out, struct reader *w)
 
 		cs_out_write(out, k ? ",\"" : "\"", k ? 2 : 1);
 		if (item != NULL)
-			put_hex(out, item, (size_t)n);
+			cs_out_hex(out, item, (size_t)n);
 		cs_out_write(out, "\"", 1);
 	}
 	cs_out_write(out, "]", 1);
@@ -275,13 +243,13 @@ cs_tx_write_json(struct cs_out *out, const uint8_t txid[32], const uint8_t *tx, 
 		cs_out_write(out, i ? ",{" : "{", i ? 2 : 1);
 		if (inputs == 1 && is_null_outpoint(outpoint)) {
 			cs_out_write(out, "\"coinbase\":\"", 12);
-			put_hex(out, script, (size_t)n);
+			cs_out_hex(out, script, (size_t)n);
 			cs_out_write(out, "\"", 1);
 		} else {
 			cs_out_write(out, "\"txid\":\"", 8);
 			put_hash(out, outpoint);
 			cs_out_printf(out, "\",\"vout\":%" PRIu32 ",\"scriptSig\":{\"hex\":\"", cs_le32(outpoint + 32));
-			put_hex(out, script, (size_t)n);
+			cs_out_hex(out, script, (size_t)n);
 			cs_out_write(out, "\"}", 2);
 		}
 		if (shape.witness)
@@ -301,11 +269,11 @@ cs_tx_write_json(struct cs_out *out, const uint8_t txid[32], const uint8_t *tx, 
 		cs_amount_text(value, amount);
 		cs_out_printf(out, "%s{\"value\":%s,\"n\":%" PRIu64 ",\"scriptPubKey\":{\"hex\":\"", i ? "," : "", amount,
 		    i);
-		put_hex(out, script, (size_t)n);
+		cs_out_hex(out, script, (size_t)n);
 		cs_out_write(out, "\"}}", 3);
 	}
 	cs_out_write(out, "],\"hex\":\"", 9);
-	put_hex(out, tx, len);
+	cs_out_hex(out, tx, len);
 	cs_out_write(out, "\"", 1);
 	return 0;
 }
@@ -347,7 +315,7 @@ cs_tx_write_text(struct cs_out *out, const uint8_t *tx, size_t len, struct cs_er
 			cs_hash_to_display(outpoint, hash);
 			cs_out_printf(out, "%s:%" PRIu32 " ", hash, cs_le32(outpoint + 32));
 		}
-		put_hex(out, script, (size_t)n);
+		cs_out_hex(out, script, (size_t)n);
 		cs_out_printf(out, " sequence %" PRIu32 "\n", sequence);
 		items = shape.witness ? take_compact(&w) : 0;
 		if (items > 0) {
@@ -359,7 +327,7 @@ cs_tx_write_text(struct cs_out *out, const uint8_t *tx, size_t len, struct cs_er
 				if (k > 0)
 					cs_out_write(out, " ", 1);
 				if (item != NULL && m > 0)
-					put_hex(out, item, (size_t)m);
+					cs_out_hex(out, item, (size_t)m);
 				else
 					cs_out_write(out, "-", 1);
 			}
@@ -377,7 +345,7 @@ cs_tx_write_text(struct cs_out *out, const uint8_t *tx, size_t len, struct cs_er
 			break;
 		cs_amount_text(value, amount);
 		cs_out_printf(out, "  vout %-14" PRIu64 "%s ", i, amount);
-		put_hex(out, script, (size_t)n);
+		cs_out_hex(out, script, (size_t)n);
 		cs_out_write(out, "\n", 1);
 	}
 	return 0;

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CS_MEDIAN_SPAN 11 /* Core's nMedianTimeSpan */
 
 /* Bitcoin Core's GetDifficulty: the powLimit of difficulty 1 (0x1d00ffff)
  * over the target of bits, as a double, computed as Core computes it. */
@@ -33,11 +32,6 @@ void cs_double_text(double v, char out[CS_DOUBLE_TEXT]);
  * "10.00000000". */
 #define CS_AMOUNT_TEXT 32
 void cs_amount_text(int64_t satoshis, char out[CS_AMOUNT_TEXT]);
-
-/* Core's GetMedianTimePast over times[0..n) (n at most CS_MEDIAN_SPAN, the
- * entry's own time and its ancestors'): the middle of them sorted, the
- * later of the two middles for an even count. */
-uint32_t cs_median_time(const uint32_t *times, unsigned n);
 
 /* The transaction count a body starts with: 0, or -1 when it does not
  * start with one. */

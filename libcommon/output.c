@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include "grow.h"
+#include "hex.h"
 
 #include "exit.h"
 
@@ -165,4 +166,15 @@ cs_out_finish(struct cs_out *out, struct cs_error *err)
 
 	cs_out_free(out);
 	return rc;
+}
+
+void
+cs_out_hex(struct cs_out *out, const uint8_t *data, size_t len)
+{
+	uint8_t *p = cs_out_reserve(out, 2 * len + 1);
+
+	if (p == NULL)
+		return;
+	cs_hex_encode(data, len, (char *)p);
+	cs_out_commit(out, 2 * len);
 }

@@ -31,6 +31,8 @@ struct cs_out {
 void cs_out_init(struct cs_out *out, int fd);
 void cs_out_free(struct cs_out *out);
 void cs_out_write(struct cs_out *out, const void *data, size_t len);
+/* data in lower-case hex digits, two a byte. */
+void cs_out_hex(struct cs_out *out, const uint8_t *data, size_t len);
 void cs_out_printf(struct cs_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Space for n bytes at the end; commit them with cs_out_commit. NULL on
  * allocation failure. */

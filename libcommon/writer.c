@@ -39,7 +39,7 @@ view_tip(struct cs_chain_view *v, uint32_t *height, struct cs_error *err)
 	return 0;
 }
 
-/* e's time and its ancestors', newest first, up to CS_MEDIAN_SPAN, into
+/* e's time and its ancestors', newest first, up to CS_RULES_MEDIAN_SPAN, into
  * the view's window: from the window when e is the child of the entry
  * before, else read back through prev; below a checkpoint the store's
  * root times stand in for the entries it does not hold. */
@@ -47,18 +47,18 @@ static int
 view_times(struct cs_chain_view *v, const struct cs_entry *e, struct cs_error *err)
 {
 	const struct cs_store_meta *meta = &v->store->meta;
-	uint32_t times[CS_MEDIAN_SPAN], height = e->height;
+	uint32_t times[CS_RULES_MEDIAN_SPAN], height = e->height;
 	uint8_t prev[32];
 	unsigned n = 0;
 	int rc = 0;
 
 	times[n++] = cs_le32(e->header + 68);
 	if (v->have_window && memcmp(v->window_hash, e->prev, 32) == 0) {
-		for (unsigned i = 0; i < v->window_len && n < CS_MEDIAN_SPAN; i++)
+		for (unsigned i = 0; i < v->window_len && n < CS_RULES_MEDIAN_SPAN; i++)
 			times[n++] = v->window[i];
 	} else {
 		memcpy(prev, e->prev, 32);
-		while (n < CS_MEDIAN_SPAN && height > meta->base_height) {
+		while (n < CS_RULES_MEDIAN_SPAN && height > meta->base_height) {
 			struct cs_entry parent;
 			char *owned;
 
@@ -74,7 +74,7 @@ view_times(struct cs_chain_view *v, const struct cs_entry *e, struct cs_error *e
 			    v->store->dir);
 		if (rc != 0)
 			return rc;
-		for (unsigned i = 0; height == meta->base_height && i < meta->root_time_count && n < CS_MEDIAN_SPAN; i++)
+		for (unsigned i = 0; height == meta->base_height && i < meta->root_time_count && n < CS_RULES_MEDIAN_SPAN; i++)
 			times[n++] = meta->root_times[i];
 	}
 	memcpy(v->window, times, n * sizeof(times[0]));
@@ -116,7 +116,7 @@ decode_entry(const struct cs_print *how, const struct cs_entry *e, struct decode
 	if ((rc = view_tip(v, &tip, err)) != 0 || (rc = view_times(v, e, err)) != 0)
 		return rc;
 	d->confirmations = e->main && tip >= e->height ? (long)(tip - e->height) + 1 : -1;
-	d->mediantime = cs_median_time(v->window, v->window_len);
+	d->mediantime = v->window_len > 0 ? (uint32_t)cs_rules_median_time(v->window, v->window_len) : 0;
 	cs_double_text(cs_difficulty(cs_header_bits(e->header)), d->difficulty);
 	if (e->main && e->height < tip) {
 		if ((rc = cs_store_get_main(v->store, e->height + 1, d->next, err)) == CS_EX_NOTFOUND)
@@ -270,17 +270,6 @@ write_cbor(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 		cs_out_write(out, e->body, e->body_len);
 }
 
-static void
-write_hex(struct cs_out *out, const uint8_t *data, size_t len)
-{
-	uint8_t *p = cs_out_reserve(out, 2 * len + 1);
-
-	if (p == NULL)
-		return;
-	cs_hex_encode(data, len, (char *)p);
-	cs_out_commit(out, 2 * len);
-}
-
 /* getblockheader's object, from hash to nextblockhash, without its
  * closing brace. */
 static void
@@ -321,11 +310,11 @@ write_json(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 	if (d != NULL) {
 		write_json_decoded(out, e, d);
 		cs_out_write(out, ",\"header\":\"", 11);
-		write_hex(out, e->header, e->header_len);
+		cs_out_hex(out, e->header, e->header_len);
 		cs_out_printf(out, "\",\"status\":\"%s\"", status_of(how, e));
 	} else {
 		cs_out_printf(out, "{\"hash\":\"%s\",\"header\":\"", hash);
-		write_hex(out, e->header, e->header_len);
+		cs_out_hex(out, e->header, e->header_len);
 		cs_out_write(out, "\"", 1);
 		if (!how->bare)
 			cs_out_printf(out, ",\"height\":%" PRIu32 ",\"chainwork\":\"%s\",\"status\":\"%s\"", e->height,
@@ -343,7 +332,7 @@ write_json(struct cs_out *out, const struct cs_print *how, const struct cs_entry
 		cs_out_printf(out, ",\"branchlen\":%ld", how->branchlen);
 	if (how->with_body && e->body != NULL) {
 		cs_out_write(out, ",\"body\":\"", 9);
-		write_hex(out, e->body, e->body_len);
+		cs_out_hex(out, e->body, e->body_len);
 		cs_out_write(out, "\"", 1);
 	}
 	cs_out_write(out, "}\n", 2);
@@ -435,9 +424,9 @@ cs_write_entry(struct cs_out *out, const struct cs_print *how, const struct cs_e
 			write_text_decoded(out, e, d);
 		break;
 	case CS_FORMAT_HEX:
-		write_hex(out, e->header, e->header_len);
+		cs_out_hex(out, e->header, e->header_len);
 		if (how->with_body && e->body != NULL)
-			write_hex(out, e->body, e->body_len);
+			cs_out_hex(out, e->body, e->body_len);
 		cs_out_write(out, "\n", 1);
 		break;
 	case CS_FORMAT_RAW:
@@ -505,7 +494,7 @@ cs_write_tx(struct cs_out *out, enum cs_format format, struct cs_chain_view *vie
 		if (t->main)
 			cs_out_printf(out, ",\"time\":%" PRIu32 ",\"blocktime\":%" PRIu32, t->block_time, t->block_time);
 		cs_out_printf(out, ",\"tx\":\"");
-		write_hex(out, t->tx, t->tx_len);
+		cs_out_hex(out, t->tx, t->tx_len);
 		cs_out_printf(out, "\",\"block\":\"%s\",\"height\":%" PRIu32 ",\"index\":%" PRIu32 "}\n", block,
 		    t->height, t->index);
 		break;
@@ -519,7 +508,7 @@ cs_write_tx(struct cs_out *out, enum cs_format format, struct cs_chain_view *vie
 			cs_out_printf(out, "  time               %" PRIu32 "\n", t->block_time);
 		break;
 	case CS_FORMAT_HEX:
-		write_hex(out, t->tx, t->tx_len);
+		cs_out_hex(out, t->tx, t->tx_len);
 		cs_out_write(out, "\n", 1);
 		break;
 	case CS_FORMAT_RAW:
@@ -577,7 +566,7 @@ cs_write_merkleblock(struct cs_out *out, enum cs_format format, const uint8_t *p
 		cs_out_write(out, proof, len);
 		return;
 	}
-	write_hex(out, proof, len);
+	cs_out_hex(out, proof, len);
 	cs_out_write(out, "\n", 1);
 }
 

@@ -35,7 +35,7 @@ struct cs_chain_view {
 	uint32_t tip_height;
 	bool have_window;
 	uint8_t window_hash[32];        /* the last entry decoded */
-	uint32_t window[CS_MEDIAN_SPAN]; /* its time and its ancestors', newest first */
+	uint32_t window[CS_RULES_MEDIAN_SPAN]; /* its time and its ancestors', newest first */
 	unsigned window_len;
 };
 
