@@ -186,33 +186,141 @@ is_null_outpoint(const uint8_t *outpoint)
 	return memcmp(outpoint, zero, 32) == 0 && cs_le32(outpoint + 32) == UINT32_MAX;
 }
 
-/* The witness stack of the next input, from w: its items in hex. */
+/* One input of a transaction, as walk_tx gives it. witness reads its
+ * stack (an item count, then the items); it is empty when the transaction
+ * has no witnesses. */
+struct tx_in {
+	uint64_t index, count;
+	const uint8_t *outpoint; /* txid and index: 36 bytes */
+	const uint8_t *script;
+	uint64_t script_len;
+	uint32_t sequence;
+	struct reader witness;
+};
+
+struct tx_out {
+	uint64_t index;
+	int64_t value;
+	const uint8_t *script;
+	uint64_t script_len;
+};
+
+struct tx_visit {
+	void (*input)(struct cs_out *out, const struct tx_in *in);
+	void (*between)(struct cs_out *out); /* after the inputs, before the outputs; may be NULL */
+	void (*output)(struct cs_out *out, const struct tx_out *o);
+};
+
+/* Calls v's functions for each input, then each output, of a transaction
+ * cs_tx_shape has parsed (so nothing in it is out of bounds). */
 static void
-put_witness_json(struct cs_out *out, struct reader *w)
+walk_tx(const uint8_t *tx, size_t len, bool witness, const struct tx_visit *v, struct cs_out *out)
 {
-	uint64_t items = take_compact(w);
+	struct reader r = { tx, len, 0, false }, w = { tx, len, 0, false };
+	uint64_t inputs, outputs;
 
-	if (items == 0)
-		return;
-	cs_out_write(out, ",\"txinwitness\":[", 16);
-	for (uint64_t k = 0; k < items; k++) {
-		uint64_t n = take_compact(w);
-		const uint8_t *item = take(w, n);
-
-		cs_out_write(out, k ? ",\"" : "\"", k ? 2 : 1);
-		if (item != NULL)
-			cs_out_hex(out, item, (size_t)n);
-		cs_out_write(out, "\"", 1);
+	/* w walks the witnesses, after the outputs, as r walks the inputs */
+	if (witness) {
+		take(&w, 6);
+		skip_body(&w, &inputs);
 	}
-	cs_out_write(out, "]", 1);
+	take(&r, witness ? 6 : 4);
+	inputs = take_compact(&r);
+	for (uint64_t i = 0; i < inputs && !r.bad; i++) {
+		struct tx_in in = { .index = i, .count = inputs };
+		size_t stack = w.at;
+
+		in.outpoint = take(&r, 36);
+		in.script_len = take_compact(&r);
+		in.script = take(&r, in.script_len);
+		in.sequence = take_u32(&r);
+		if (witness) {
+			uint64_t items = take_compact(&w);
+
+			for (uint64_t k = 0; k < items && !w.bad; k++)
+				take(&w, take_compact(&w));
+		}
+		in.witness = (struct reader){ tx + stack, w.at - stack, 0, false };
+		if (!r.bad)
+			v->input(out, &in);
+	}
+	if (v->between != NULL)
+		v->between(out);
+	outputs = take_compact(&r);
+	for (uint64_t i = 0; i < outputs && !r.bad; i++) {
+		struct tx_out o = { .index = i };
+
+		o.value = (int64_t)take_u64(&r);
+		o.script_len = take_compact(&r);
+		o.script = take(&r, o.script_len);
+		if (!r.bad)
+			v->output(out, &o);
+	}
+}
+
+static bool
+is_coinbase(const struct tx_in *in)
+{
+	return in->count == 1 && is_null_outpoint(in->outpoint);
+}
+
+static void
+json_input(struct cs_out *out, const struct tx_in *in)
+{
+	struct reader w = in->witness;
+	uint64_t items = take_compact(&w);
+
+	cs_out_write(out, in->index ? ",{" : "{", in->index ? 2 : 1);
+	if (is_coinbase(in)) {
+		cs_out_write(out, "\"coinbase\":\"", 12);
+		cs_out_hex(out, in->script, (size_t)in->script_len);
+		cs_out_write(out, "\"", 1);
+	} else {
+		cs_out_write(out, "\"txid\":\"", 8);
+		put_hash(out, in->outpoint);
+		cs_out_printf(out, "\",\"vout\":%" PRIu32 ",\"scriptSig\":{\"hex\":\"", cs_le32(in->outpoint + 32));
+		cs_out_hex(out, in->script, (size_t)in->script_len);
+		cs_out_write(out, "\"}", 2);
+	}
+	if (items > 0) {
+		cs_out_write(out, ",\"txinwitness\":[", 16);
+		for (uint64_t k = 0; k < items; k++) {
+			uint64_t n = take_compact(&w);
+			const uint8_t *item = take(&w, n);
+
+			cs_out_write(out, k ? ",\"" : "\"", k ? 2 : 1);
+			if (item != NULL)
+				cs_out_hex(out, item, (size_t)n);
+			cs_out_write(out, "\"", 1);
+		}
+		cs_out_write(out, "]", 1);
+	}
+	cs_out_printf(out, ",\"sequence\":%" PRIu32 "}", in->sequence);
+}
+
+static void
+json_between(struct cs_out *out)
+{
+	cs_out_write(out, "],\"vout\":[", 10);
+}
+
+static void
+json_output(struct cs_out *out, const struct tx_out *o)
+{
+	char amount[CS_AMOUNT_TEXT];
+
+	cs_amount_text(o->value, amount);
+	cs_out_printf(out, "%s{\"value\":%s,\"n\":%" PRIu64 ",\"scriptPubKey\":{\"hex\":\"", o->index ? "," : "", amount,
+	    o->index);
+	cs_out_hex(out, o->script, (size_t)o->script_len);
+	cs_out_write(out, "\"}}", 3);
 }
 
 int
 cs_tx_write_json(struct cs_out *out, const uint8_t txid[32], const uint8_t *tx, size_t len, struct cs_error *err)
 {
+	static const struct tx_visit json = { json_input, json_between, json_output };
 	struct cs_tx_shape shape;
-	struct reader r = { tx, len, 0, false }, w = { tx, len, 0, false };
-	uint64_t inputs, outputs, dummy;
 	int rc;
 
 	if ((rc = cs_tx_shape(tx, len, &shape, err)) != 0)
@@ -225,65 +333,62 @@ cs_tx_write_json(struct cs_out *out, const uint8_t txid[32], const uint8_t *tx, 
 	    "\",\"version\":%" PRIu32 ",\"size\":%zu,\"vsize\":%" PRIu64 ",\"weight\":%" PRIu64
 	    ",\"locktime\":%" PRIu32 ",\"vin\":[",
 	    shape.version, shape.size, shape.vsize, shape.weight, shape.locktime);
-	/* w walks the witnesses, after the outputs, as r walks the inputs */
-	if (shape.witness) {
-		take(&w, 6);
-		skip_body(&w, &dummy);
-	}
-	take(&r, shape.witness ? 6 : 4);
-	inputs = take_compact(&r);
-	for (uint64_t i = 0; i < inputs; i++) {
-		const uint8_t *outpoint = take(&r, 36);
-		uint64_t n = take_compact(&r);
-		const uint8_t *script = take(&r, n);
-		uint32_t sequence = take_u32(&r);
-
-		if (r.bad)
-			break;
-		cs_out_write(out, i ? ",{" : "{", i ? 2 : 1);
-		if (inputs == 1 && is_null_outpoint(outpoint)) {
-			cs_out_write(out, "\"coinbase\":\"", 12);
-			cs_out_hex(out, script, (size_t)n);
-			cs_out_write(out, "\"", 1);
-		} else {
-			cs_out_write(out, "\"txid\":\"", 8);
-			put_hash(out, outpoint);
-			cs_out_printf(out, "\",\"vout\":%" PRIu32 ",\"scriptSig\":{\"hex\":\"", cs_le32(outpoint + 32));
-			cs_out_hex(out, script, (size_t)n);
-			cs_out_write(out, "\"}", 2);
-		}
-		if (shape.witness)
-			put_witness_json(out, &w);
-		cs_out_printf(out, ",\"sequence\":%" PRIu32 "}", sequence);
-	}
-	cs_out_write(out, "],\"vout\":[", 10);
-	outputs = take_compact(&r);
-	for (uint64_t i = 0; i < outputs; i++) {
-		int64_t value = (int64_t)take_u64(&r);
-		uint64_t n = take_compact(&r);
-		const uint8_t *script = take(&r, n);
-		char amount[CS_AMOUNT_TEXT];
-
-		if (r.bad)
-			break;
-		cs_amount_text(value, amount);
-		cs_out_printf(out, "%s{\"value\":%s,\"n\":%" PRIu64 ",\"scriptPubKey\":{\"hex\":\"", i ? "," : "", amount,
-		    i);
-		cs_out_hex(out, script, (size_t)n);
-		cs_out_write(out, "\"}}", 3);
-	}
+	walk_tx(tx, len, shape.witness, &json, out);
 	cs_out_write(out, "],\"hex\":\"", 9);
 	cs_out_hex(out, tx, len);
 	cs_out_write(out, "\"", 1);
 	return 0;
 }
 
+static void
+text_input(struct cs_out *out, const struct tx_in *in)
+{
+	struct reader w = in->witness;
+	uint64_t items = take_compact(&w);
+	char hash[CS_HASH_HEX];
+
+	cs_out_printf(out, "  vin %-15" PRIu64, in->index);
+	if (is_coinbase(in)) {
+		cs_out_write(out, "coinbase ", 9);
+	} else {
+		cs_hash_to_display(in->outpoint, hash);
+		cs_out_printf(out, "%s:%" PRIu32 " ", hash, cs_le32(in->outpoint + 32));
+	}
+	cs_out_hex(out, in->script, (size_t)in->script_len);
+	cs_out_printf(out, " sequence %" PRIu32 "\n", in->sequence);
+	if (items == 0)
+		return;
+	cs_out_write(out, "  witness            ", 21);
+	for (uint64_t k = 0; k < items; k++) {
+		uint64_t m = take_compact(&w);
+		const uint8_t *item = take(&w, m);
+
+		if (k > 0)
+			cs_out_write(out, " ", 1);
+		if (item != NULL && m > 0)
+			cs_out_hex(out, item, (size_t)m);
+		else
+			cs_out_write(out, "-", 1);
+	}
+	cs_out_write(out, "\n", 1);
+}
+
+static void
+text_output(struct cs_out *out, const struct tx_out *o)
+{
+	char amount[CS_AMOUNT_TEXT];
+
+	cs_amount_text(o->value, amount);
+	cs_out_printf(out, "  vout %-14" PRIu64 "%s ", o->index, amount);
+	cs_out_hex(out, o->script, (size_t)o->script_len);
+	cs_out_write(out, "\n", 1);
+}
+
 int
 cs_tx_write_text(struct cs_out *out, const uint8_t *tx, size_t len, struct cs_error *err)
 {
+	static const struct tx_visit text = { text_input, NULL, text_output };
 	struct cs_tx_shape shape;
-	struct reader r = { tx, len, 0, false }, w = { tx, len, 0, false };
-	uint64_t inputs, outputs, dummy;
 	char hash[CS_HASH_HEX];
 	int rc;
 
@@ -294,60 +399,7 @@ cs_tx_write_text(struct cs_out *out, const uint8_t *tx, size_t len, struct cs_er
 	    "  hash               %s\n  version            %" PRIu32 "\n  size               %zu\n"
 	    "  vsize              %" PRIu64 "\n  weight             %" PRIu64 "\n  locktime           %" PRIu32 "\n",
 	    hash, shape.version, shape.size, shape.vsize, shape.weight, shape.locktime);
-	if (shape.witness) {
-		take(&w, 6);
-		skip_body(&w, &dummy);
-	}
-	take(&r, shape.witness ? 6 : 4);
-	inputs = take_compact(&r);
-	for (uint64_t i = 0; i < inputs; i++) {
-		const uint8_t *outpoint = take(&r, 36);
-		uint64_t n = take_compact(&r), items;
-		const uint8_t *script = take(&r, n);
-		uint32_t sequence = take_u32(&r);
-
-		if (r.bad)
-			break;
-		cs_out_printf(out, "  vin %-15" PRIu64, i);
-		if (inputs == 1 && is_null_outpoint(outpoint)) {
-			cs_out_write(out, "coinbase ", 9);
-		} else {
-			cs_hash_to_display(outpoint, hash);
-			cs_out_printf(out, "%s:%" PRIu32 " ", hash, cs_le32(outpoint + 32));
-		}
-		cs_out_hex(out, script, (size_t)n);
-		cs_out_printf(out, " sequence %" PRIu32 "\n", sequence);
-		items = shape.witness ? take_compact(&w) : 0;
-		if (items > 0) {
-			cs_out_write(out, "  witness            ", 21);
-			for (uint64_t k = 0; k < items; k++) {
-				uint64_t m = take_compact(&w);
-				const uint8_t *item = take(&w, m);
-
-				if (k > 0)
-					cs_out_write(out, " ", 1);
-				if (item != NULL && m > 0)
-					cs_out_hex(out, item, (size_t)m);
-				else
-					cs_out_write(out, "-", 1);
-			}
-			cs_out_write(out, "\n", 1);
-		}
-	}
-	outputs = take_compact(&r);
-	for (uint64_t i = 0; i < outputs; i++) {
-		int64_t value = (int64_t)take_u64(&r);
-		uint64_t n = take_compact(&r);
-		const uint8_t *script = take(&r, n);
-		char amount[CS_AMOUNT_TEXT];
-
-		if (r.bad)
-			break;
-		cs_amount_text(value, amount);
-		cs_out_printf(out, "  vout %-14" PRIu64 "%s ", i, amount);
-		cs_out_hex(out, script, (size_t)n);
-		cs_out_write(out, "\n", 1);
-	}
+	walk_tx(tx, len, shape.witness, &text, out);
 	return 0;
 }
 
