@@ -24,12 +24,14 @@ failed=0
 # keep executions fast; the caps of 4 MB are tested by tests/bad-input.bats.
 max_len=${FUZZ_MAX_LEN:-65536}
 
-for fuzzer in "$@"; do
-	name=${fuzzer##*/fuzz_}
+# fuzz_one FUZZER: runs it; its report line goes to its work directory's
+# "result" (first word ok or CRASH), with the sanitizer's lines after it.
+fuzz_one() {
+	name=${1##*/fuzz_}
 	work=tests/tmp/fuzz/$name
 	rm -rf "$work"
 	mkdir -p "$work/corpus" tests/fuzz/regressions/"$name"
-	"$fuzzer" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+	"$1" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$work/" \
 		"$work/corpus" "tests/fuzz/corpus/$name" "tests/fuzz/regressions/$name" \
 		>"$work/log" 2>&1
@@ -39,12 +41,38 @@ for fuzzer in "$@"; do
 	artifact=$(find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
 		-o -name 'timeout-*' -o -name 'oom-*' \) | head -n 1)
 	if [ "$status" -eq 0 ] && [ -z "$artifact" ]; then
-		echo "fuzz $name: ${execs:-?} executions in $seconds s, $new new inputs, ok"
+		echo "ok fuzz $name: ${execs:-?} executions in $seconds s, $new new inputs, ok" >"$work/result"
+	else
+		{
+			echo "CRASH fuzz $name: ${execs:-?} executions, exit $status, CRASH: ${artifact:-see $work/log}"
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|.*check failed|    #[0-9] )' "$work/log" | head -n 30 |
+				sed 's/^/#   /'
+		} >"$work/result"
+	fi
+}
+
+# The targets run side by side, FUZZ_JOBS at a time (default: one a
+# processor), each for SECONDS: the wall time is SECONDS times the number
+# of rounds, not of targets. Reports come in the order of the arguments.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+running=0
+for fuzzer in "$@"; do
+	fuzz_one "$fuzzer" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+for fuzzer in "$@"; do
+	result=tests/tmp/fuzz/${fuzzer##*/fuzz_}/result
+	if [ -f "$result" ] && [ "$(head -c 3 "$result")" = "ok " ]; then
+		cut -c 4- "$result"
 		passed=$((passed + 1))
 	else
-		echo "fuzz $name: ${execs:-?} executions, exit $status, CRASH: ${artifact:-see $work/log}"
-		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*check failed|    #[0-9] )' "$work/log" | head -n 30 |
-			sed 's/^/#   /'
+		if [ -f "$result" ]; then sed '1s/^CRASH //' "$result"; else echo "fuzz $fuzzer: no report"; fi
 		failed=$((failed + 1))
 	fi
 done

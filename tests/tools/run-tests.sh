@@ -112,7 +112,7 @@ if command -v bats >/dev/null 2>&1; then
 		if [ "$jobs" -gt 1 ]; then
 			set -- --jobs "$jobs" --no-parallelize-within-files "$@"
 		fi
-		{ bats --formatter tap "$@" 2>&1; echo $? >"$tmp/bats.status"; } |
+		{ bats --timing --formatter tap "$@" 2>&1; echo $? >"$tmp/bats.status"; } |
 			tee "$tmp/bats.tap"
 		status=$(cat "$tmp/bats.status")
 		count_tap "$tmp/bats.tap" "$status" bats
