@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "tap.h"
 
 /* headers.csv of tests/data/mainnet/btcd_reorg */
@@ -62,49 +63,6 @@ touch(const char *path)
 
 	if (fd >= 0)
 		close(fd);
-}
-
-static int
-build_reorg_store(const char *dir, struct cs_error *err)
-{
-	static const char *const files[] = { "blk_0_to_4.dat", "blk_3A.dat", "blk_4A.dat", "blk_5A.dat" };
-	const struct cs_network *net = cs_network_find("mainnet");
-	uint8_t header[CS_HEADER_SIZE];
-	struct cs_store_meta meta;
-	struct cs_import im;
-	struct cs_store s;
-	struct cs_entry g;
-	bool existed;
-	int rc;
-
-	if ((rc = cs_genesis_network(net, &meta, &g, header, err)) != 0)
-		return rc;
-	if ((rc = cs_store_create(&s, dir, "test_backup", 0, &meta, &g, &existed, err)) != 0)
-		return rc;
-	cs_store_close(&s);
-	if ((rc = cs_store_open(&s, dir, "test_backup", 0, err)) != 0)
-		return rc;
-	if ((rc = cs_import_init(&im, &s, err)) != 0) {
-		cs_store_close(&s);
-		return rc;
-	}
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
-		char path[256];
-		struct cs_reader r;
-		struct cs_record rec;
-
-		snprintf(path, sizeof(path), "tests/data/mainnet/btcd_reorg/%s", files[i]);
-		if ((rc = cs_reader_open(&r, path, CS_FORMAT_BLK, net->magic, err)) != 0)
-			break;
-		while (rc == 0 && cs_reader_next(&r, &rec, true, err) == CS_READ_RECORD)
-			rc = cs_import_add(&im, &rec, err);
-		cs_reader_close(&r);
-		if (rc == 0)
-			rc = cs_import_commit(&im, err);
-	}
-	cs_import_free(&im);
-	cs_store_close(&s);
-	return rc;
 }
 
 /* The tip of the store at dir, in display hex, or "" when it does not
@@ -447,7 +405,7 @@ main(void)
 	rotate_tests();
 	/* at() gives each path for a few calls only */
 	snprintf(store, sizeof(store), "%s", at("s"));
-	rc = build_reorg_store(store, &err);
+	rc = fixture_blk_store(store, "test_backup", fixture_reorg_files, FIXTURE_REORG_COUNT, true, &err);
 	check(rc == 0, "the btcd reorg store builds%s%s", rc ? ": " : "", rc ? err.message : "");
 	if (rc == 0) {
 		leveldb_tests(store);

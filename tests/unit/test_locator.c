@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "tap.h"
 
 /* The locator heights of tip equal want[0..n). */
@@ -57,45 +58,6 @@ heights_are(uint32_t tip, const uint32_t *want, size_t n)
 #define HASH_OLD4 "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"
 #define HASH_4A "00000000551dc04c148242d1f648802577df8cf7d4e1b469211016280204a2bf"
 
-static int
-build_reorg_store(struct cs_store *s, const char *dir, struct cs_error *err)
-{
-	static const char *const files[] = { "blk_0_to_4.dat", "blk_3A.dat", "blk_4A.dat", "blk_5A.dat" };
-	const struct cs_network *net = cs_network_find("mainnet");
-	uint8_t header[CS_HEADER_SIZE];
-	struct cs_store_meta meta;
-	struct cs_import im;
-	struct cs_entry g;
-	bool existed;
-	int rc;
-
-	if ((rc = cs_genesis_network(net, &meta, &g, header, err)) != 0)
-		return rc;
-	if ((rc = cs_store_create(s, dir, "test_locator", 0, &meta, &g, &existed, err)) != 0)
-		return rc;
-	cs_store_close(s);
-	if ((rc = cs_store_open(s, dir, "test_locator", 0, err)) != 0)
-		return rc;
-	if ((rc = cs_import_init(&im, s, err)) != 0)
-		return rc;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
-		char path[256];
-		struct cs_reader r;
-		struct cs_record rec;
-
-		snprintf(path, sizeof(path), "tests/data/mainnet/btcd_reorg/%s", files[i]);
-		if ((rc = cs_reader_open(&r, path, CS_FORMAT_BLK, net->magic, err)) != 0)
-			break;
-		while (rc == 0 && cs_reader_next(&r, &rec, true, err) == CS_READ_RECORD)
-			rc = cs_import_add(&im, &rec, err);
-		cs_reader_close(&r);
-		if (rc == 0)
-			rc = cs_import_commit(&im, err);
-	}
-	cs_import_free(&im);
-	return rc;
-}
-
 static void
 fork_point_tests(void)
 {
@@ -112,7 +74,9 @@ fork_point_tests(void)
 		return;
 	}
 	strcat(dir, "/s");
-	rc = build_reorg_store(&s, dir, &err);
+	rc = fixture_blk_store(dir, "test_locator", fixture_reorg_files, FIXTURE_REORG_COUNT, true, &err);
+	if (rc == 0)
+		rc = cs_store_open(&s, dir, "test_locator", 0, &err);
 	check(rc == 0, "fork point: the btcd reorg store builds%s%s", rc ? ": " : "", rc ? err.message : "");
 	if (rc != 0)
 		return;

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "tap.h"
 
 #define REORG "tests/data/mainnet/btcd_reorg/"
@@ -36,47 +37,10 @@
 
 static char tmp[64] = "/tmp/cs-test-prune.XXXXXX";
 
-/* Imports the blk files into the store at dir, making it first when
- * create is set. */
 static int
-import_files(const char *dir, const char *const *files, size_t n, bool create, struct cs_error *err)
+fixture_blk_store_prune(const char *dir, const char *const *files, size_t n, bool create, struct cs_error *err)
 {
-	const struct cs_network *net = cs_network_find("mainnet");
-	uint8_t header[CS_HEADER_SIZE];
-	struct cs_store_meta meta;
-	struct cs_import im;
-	struct cs_store s;
-	struct cs_entry g;
-	bool existed;
-	int rc;
-
-	if (create) {
-		if ((rc = cs_genesis_network(net, &meta, &g, header, err)) != 0 ||
-		    (rc = cs_store_create(&s, dir, "test_prune", 0, &meta, &g, &existed, err)) != 0)
-			return rc;
-		cs_store_close(&s);
-	}
-	if ((rc = cs_store_open(&s, dir, "test_prune", 0, err)) != 0)
-		return rc;
-	if ((rc = cs_import_init(&im, &s, err)) != 0) {
-		cs_store_close(&s);
-		return rc;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct cs_reader r;
-		struct cs_record rec;
-
-		if ((rc = cs_reader_open(&r, files[i], CS_FORMAT_BLK, net->magic, err)) != 0)
-			break;
-		while (rc == 0 && cs_reader_next(&r, &rec, true, err) == CS_READ_RECORD)
-			rc = cs_import_add(&im, &rec, err);
-		cs_reader_close(&r);
-		if (rc == 0)
-			rc = cs_import_commit(&im, err);
-	}
-	cs_import_free(&im);
-	cs_store_close(&s);
-	return rc;
+	return fixture_blk_store(dir, "test_prune", files, n, create, err);
 }
 
 /* The hashes of the blocks of a blk file, in its order. */
@@ -152,7 +116,7 @@ on_event(void *ctx, enum cs_prune_event ev, const struct cs_prune *p)
 		if (cs_store_held(p->store))
 			h->rc = -1; /* said let go while it still held it */
 		else if (h->let_go == 0 && h->file != NULL)
-			h->rc = import_files(h->dir, &h->file, 1, false, &h->err);
+			h->rc = fixture_blk_store_prune(h->dir, &h->file, 1, false, &h->err);
 		h->let_go++;
 	}
 }
@@ -273,7 +237,7 @@ replan_tests(const char *base)
 
 	snprintf(dir, sizeof(dir), "%s/replan", base);
 	snprintf(archive, sizeof(archive), "%s/replan.cbor", base);
-	rc = import_files(dir, files, 3, true, &err);
+	rc = fixture_blk_store_prune(dir, files, 3, true, &err);
 	check(rc == 0, "replan: the reorg store before 5A builds%s%s", rc ? ": " : "", rc ? err.message : "");
 	if (rc != 0)
 		return;
@@ -309,7 +273,7 @@ replan_tests(const char *base)
 	 * and keeps its body. */
 	snprintf(dir, sizeof(dir), "%s/bodies", base);
 	snprintf(archive, sizeof(archive), "%s/bodies.cbor", base);
-	rc = import_files(dir, files, 3, true, &err);
+	rc = fixture_blk_store_prune(dir, files, 3, true, &err);
 	memset(&h, 0, sizeof(h));
 	h.file = REORG "blk_5A.dat";
 	o = (struct cs_prune_options){ .command = "test_prune", .bodies_on = true, .keep_bodies = 0, .force = true };
@@ -437,7 +401,7 @@ height_tests(const char *base)
 	fclose(f);
 	snprintf(dir, sizeof(dir), "%s/blocks", base);
 	snprintf(copy, sizeof(copy), "%s/blocks-copy", base);
-	rc = import_files(dir, files, 1, true, &err);
+	rc = fixture_blk_store_prune(dir, files, 1, true, &err);
 	check(rc == 0, "heights: blocks 1..255 store builds%s%s", rc ? ": " : "", rc ? err.message : "");
 	rc = store_stat(dir, &st, tip, &tips);
 	check(rc == 0 && st.bodies == 255 && st.prune_height == 1,
