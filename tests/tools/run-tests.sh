@@ -106,6 +106,17 @@ if command -v bats >/dev/null 2>&1; then
 		*) [ -e "$f" ] && set -- "$@" "$f" ;;
 		esac
 	done
+	# CS_TEST_SKIP: bats files (names without .bats) this run leaves out,
+	# each named on a line of its own (CI's sanitizer pass: see .ci/run)
+	if [ -n "${CS_TEST_SKIP:-}" ]; then
+		for f in "$@"; do
+			shift
+			case " $CS_TEST_SKIP " in
+			*" $(basename "$f" .bats) "*) echo "# not run here (CS_TEST_SKIP): $f" ;;
+			*) set -- "$@" "$f" ;;
+			esac
+		done
+	fi
 	if [ $# -gt 0 ]; then
 		echo "# bats tests/*.bats, $jobs at a time"
 		# tee so that a long run shows its progress
