@@ -18,21 +18,23 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array]\n"
-    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array] --invalidate HASH | --reconsider HASH";
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array] [--decode]\n"
+    "[-qv] [-s DIR] [-w SECONDS] [-f FORMAT] [--all] [--array] [--decode] --invalidate HASH | --reconsider HASH";
 
-enum { OPT_ALL = 256, OPT_ARRAY, OPT_INVALIDATE, OPT_RECONSIDER };
+enum { OPT_ALL = 256, OPT_ARRAY, OPT_DECODE, OPT_INVALIDATE, OPT_RECONSIDER };
 
 static const char options_text[] =
     "  -f, --format FORMAT   cbor, json, text, hex or raw\n"
     "  -a, --all             every chain tip, with its branch length and status\n"
     "      --array           cbor and json: the tips as one array\n"
+    "      --decode          cbor too: the header decoded as getblockheader's\n"
     "      --invalidate HASH  mark the entry invalid; the tip moves off it\n"
     "      --reconsider HASH  clear the marks of the entry, its descendants and ancestors\n";
 
 static const struct option long_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "array", no_argument, NULL, OPT_ARRAY },
+	{ "decode", no_argument, NULL, OPT_DECODE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "invalidate", required_argument, NULL, OPT_INVALIDATE },
 	{ "reconsider", required_argument, NULL, OPT_RECONSIDER },
@@ -216,6 +218,8 @@ main(int argc, char *argv[])
 			all = true;
 		} else if (opt == OPT_ARRAY) {
 			array = true;
+		} else if (opt == OPT_DECODE) {
+			how.decode = true;
 		} else if (opt == OPT_INVALIDATE || opt == OPT_RECONSIDER) {
 			if (op != 0)
 				cs_cli_usage_error(&cli, "--invalidate and --reconsider name one entry, once");

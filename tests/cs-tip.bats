@@ -268,3 +268,18 @@ print(len(a), " ".join("%s:%s:%d" % (t["hash"][::-1].hex(), t["status"], t["bran
 	assert_output ''
 	assert_err_contains 'usage: cs-tip'
 }
+
+@test "cs-tip -f cbor --decode: the tip as cs-get --decode prints it; mediantime the median of the last 11 times of the shipped headers" {
+	init_mainnet_10k
+	cs-tip -f cbor --decode >tip.cbor
+	run -0 bash -c 'cs-get -n 10236 -f cbor --decode | cmp - tip.cbor'
+	run -0 "$PY" -c 'import cbor2, struct, sys
+d = cbor2.loads(open("tip.cbor", "rb").read())
+raw = open(sys.argv[1], "rb").read()
+times = sorted(struct.unpack_from("<I", raw, 80 * h + 68)[0] for h in range(10226, 10237))
+print(d["confirmations"], d["mediantime"] == times[5], d["difficulty"], d["bits"])' "$MAINNET"
+	assert_output "1 True 1.0 1d00ffff"
+	# without --decode: the compact map
+	run -0 bash -c "cs-tip -f cbor | $PY -c 'import cbor2, sys; print(sorted(cbor2.loads(sys.stdin.buffer.read())))'"
+	assert_output "['chainwork', 'hash', 'header', 'height', 'status']"
+}
