@@ -1383,24 +1383,6 @@ struct candidate {
 	struct cs_u256 work;
 };
 
-struct hashes {
-	uint8_t (*v)[32];
-	size_t n, cap;
-};
-
-static int
-collect_hash(void *ctx, const uint8_t hash[32], struct cs_error *err)
-{
-	struct hashes *h = ctx;
-	uint8_t(*grown)[32] = cs_grow(h->v, &h->cap, h->n + 1, 64, sizeof(*grown));
-
-	if (grown == NULL)
-		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-	h->v = grown;
-	memcpy(h->v[h->n++], hash, 32);
-	return 0;
-}
-
 /* Whether hash is the main-chain entry at height. */
 static int
 on_main(struct cs_store *s, const uint8_t hash[32], uint32_t height, bool *main, struct cs_error *err)
@@ -1471,7 +1453,7 @@ static int
 best_valid(struct cs_store *s, const struct cs_marks *m, uint32_t valid_height, struct candidate *best,
     struct cs_error *err)
 {
-	struct hashes tips = { NULL, 0, 0 };
+	struct cs_hash_list tips = { NULL, 0, 0 };
 	struct cs_entry e;
 	char *owned;
 	int rc;
@@ -1485,7 +1467,7 @@ best_valid(struct cs_store *s, const struct cs_marks *m, uint32_t valid_height, 
 	best->height = e.height;
 	best->work = e.chainwork;
 	cs_store_free(owned);
-	rc = cs_store_each_tip(s, collect_hash, &tips, err);
+	rc = cs_store_each_tip(s, cs_hash_list_add, &tips, err);
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		struct candidate c;
 		bool found;

@@ -305,25 +305,6 @@ plan_bodies(struct cs_prune *p, struct cs_error *err)
 	return 0;
 }
 
-struct tips {
-	uint8_t (*v)[32];
-	size_t n, cap;
-};
-
-static int
-collect_tip(void *ctx, const uint8_t hash[32], struct cs_error *err)
-{
-	struct tips *t = ctx;
-
-	uint8_t(*grown)[32] = cs_grow(t->v, &t->cap, t->n + 1, 64, sizeof(*grown));
-
-	if (grown == NULL)
-		return out_of_memory(err);
-	t->v = grown;
-	memcpy(t->v[t->n++], hash, 32);
-	return 0;
-}
-
 struct path {
 	struct cs_prune_fork *v;
 	size_t n, cap;
@@ -417,7 +398,7 @@ walk_branch(struct cs_prune *p, const uint8_t tip[32], struct path *path, struct
 int
 cs_prune_replan_forks(struct cs_prune *p, struct cs_error *err)
 {
-	struct tips tips = { NULL, 0, 0 };
+	struct cs_hash_list tips = { NULL, 0, 0 };
 	struct path path = { NULL, 0, 0 };
 	int rc;
 
@@ -426,7 +407,7 @@ cs_prune_replan_forks(struct cs_prune *p, struct cs_error *err)
 		return rc;
 	if (!p->forks_on)
 		return 0;
-	rc = cs_store_each_tip(p->store, collect_tip, &tips, err);
+	rc = cs_store_each_tip(p->store, cs_hash_list_add, &tips, err);
 	for (size_t i = 0; i < tips.n && rc == 0; i++) {
 		struct cs_entry e;
 		char *owned;

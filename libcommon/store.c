@@ -3,6 +3,7 @@
 #include "backup.h"
 #include "exit.h"
 #include "fs.h"
+#include "grow.h"
 #include "header.h"
 #include "hex.h"
 
@@ -1435,4 +1436,17 @@ cs_store_settle(struct cs_store *s, long max_ms, struct cs_error *err)
 		usleep(10000);
 	}
 	return rc != 0 ? rc : cs_store_check_background(s, err);
+}
+
+int
+cs_hash_list_add(void *ctx, const uint8_t hash[32], struct cs_error *err)
+{
+	struct cs_hash_list *l = ctx;
+	uint8_t(*grown)[32] = cs_grow(l->v, &l->cap, l->n + 1, 64, sizeof(*grown));
+
+	if (grown == NULL)
+		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
+	l->v = grown;
+	memcpy(l->v[l->n++], hash, 32);
+	return 0;
 }

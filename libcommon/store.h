@@ -213,6 +213,14 @@ int cs_store_get_body(struct cs_store *s, const uint8_t hash[32], char **owned, 
  * what failed; a fn may also return a value of its own that is not an exit
  * code (a pause, a "found") and leave err alone.
  */
+/* A list of hashes a walk collects: cs_hash_list_add is a callback for
+ * cs_store_each_tip (ctx: the list, zeroed to start); free(list.v) after. */
+struct cs_hash_list {
+	uint8_t (*v)[32];
+	size_t n, cap;
+};
+int cs_hash_list_add(void *ctx, const uint8_t hash[32], struct cs_error *err);
+
 /* Every chain tip hash. */
 int cs_store_each_tip(struct cs_store *s, int (*fn)(void *ctx, const uint8_t hash[32], struct cs_error *err),
     void *ctx, struct cs_error *err);
