@@ -3,15 +3,12 @@
  * newest N, or by keys read from standard input; or transactions by txid,
  * or proofs that blocks hold them.
  */
-#include "block.h"
 #include "cli.h"
 #include "exit.h"
+#include "get.h"
 #include "grow.h"
-#include "header.h"
 #include "hex.h"
 #include "output.h"
-#include "proof.h"
-#include "reader.h"
 #include "store.h"
 #include "writer.h"
 
@@ -52,442 +49,18 @@ static const struct option long_options[] = {
 };
 
 /* The block the last proof was cut from: the next txids are often its. */
-struct proof_block {
-	bool loaded;
-	uint8_t hash[32];
-	uint8_t header[80];
-	uint32_t height;
-	struct cs_merkle_tree tree;
-};
-
 struct get {
 	struct cs_cli cli;
 	struct cs_store store;
 	struct cs_out out;
 	struct cs_print how;
-	struct cs_chain_view view;
-	int status;
-	bool proof; /* --proof: keys are txids */
-	struct proof_block pb;
+	struct cs_get get;
 };
 
-/* Why an entry has no body: its stored flags say whether one was pruned
- * (an entry from the main-chain cursor carries none). */
-static int
-warn_no_body(struct get *g, const uint8_t hash[32], struct cs_error *err)
+static void
+on_missing(void *ctx, const char *message)
 {
-	char hex[CS_HASH_HEX], *owned;
-	struct cs_entry e;
-	int rc = cs_store_read_entry(&g->store, hash, &e, &owned, err);
-
-	if (rc != 0)
-		return rc;
-	cs_hash_to_display(hash, hex);
-	cs_warn(&g->cli, "'%s': %s", hex, (e.flags & CS_ENTRY_PRUNED) ? "body pruned" : "no body");
-	g->status = CS_EX_NOTFOUND;
-	cs_store_free(owned);
-	return 0;
-}
-
-/* Prints e, with its body when asked. */
-static int
-print_found(struct get *g, struct cs_entry *e, struct cs_error *err)
-{
-	char *body = NULL;
-	size_t body_len;
-	int rc = 0;
-
-	if (g->how.with_body) {
-		rc = cs_store_get_body(&g->store, e->hash, &body, &body_len, err);
-		if (rc == 0) {
-			e->body = (const uint8_t *)body;
-			e->body_len = body_len;
-		} else if (rc == CS_EX_NOTFOUND) {
-			rc = warn_no_body(g, e->hash, err);
-		}
-	}
-	if (rc == 0)
-		rc = cs_write_entry(&g->out, &g->how, e, err);
-	cs_store_free(body);
-	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
-}
-
-/* main: the hash came from the height index, so the entry is on the main
- * chain; that read is spared too when the format does not show it. */
-static int
-print_hash(struct get *g, const uint8_t hash[32], bool main, struct cs_error *err)
-{
-	char hex[CS_HASH_HEX], *owned;
-	struct cs_entry e;
-	int rc;
-
-	if ((rc = cs_store_acquire(&g->store, err)) != 0)
-		return rc;
-	if (main || !cs_print_shows_status(&g->how)) {
-		if ((rc = cs_store_read_entry(&g->store, hash, &e, &owned, err)) == 0)
-			e.main = main;
-	} else {
-		rc = cs_store_get_entry(&g->store, hash, &e, &owned, err);
-	}
-	if (rc == CS_EX_NOTFOUND) {
-		cs_hash_to_display(hash, hex);
-		cs_warn(&g->cli, "'%s': not found", hex);
-		g->status = CS_EX_NOTFOUND;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = print_found(g, &e, err);
-	cs_store_free(owned);
-	return rc;
-}
-
-static int
-print_height(struct get *g, uint32_t height, struct cs_error *err)
-{
-	uint8_t hash[32];
-	int rc;
-
-	if ((rc = cs_store_acquire(&g->store, err)) != 0)
-		return rc;
-	rc = cs_store_get_main(&g->store, height, hash, err);
-	if (rc == CS_EX_NOTFOUND) {
-		cs_warn(&g->cli, "height %u: not found", height);
-		g->status = CS_EX_NOTFOUND;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	return print_hash(g, hash, true, err);
-}
-
-static int
-tip_height(struct get *g, uint32_t *height, struct cs_error *err)
-{
-	struct cs_entry e;
-	char *owned;
-	int rc;
-
-	if ((rc = cs_store_acquire(&g->store, err)) != 0 ||
-	    (rc = cs_store_get_tip_entry(&g->store, &e, &owned, err)) != 0)
-		return rc;
-	*height = e.height;
-	cs_store_free(owned);
-	return 0;
-}
-
-/* Heights from..to (inclusive); exit 1 when the range holds none. */
-static int
-print_range(struct get *g, uint32_t from, uint32_t to, struct cs_error *err)
-{
-	struct cs_main_cursor cursor;
-	struct cs_entry e;
-	uint32_t tip;
-	int rc;
-
-	if ((rc = tip_height(g, &tip, err)) != 0)
-		return rc;
-	if (to > tip)
-		to = tip;
-	/* a store that starts at a checkpoint has no heights below it */
-	if (from < g->store.meta.base_height)
-		from = g->store.meta.base_height;
-	if (from > to) {
-		g->status = CS_EX_NOTFOUND;
-		return 0;
-	}
-	/* One sequential read of the height index (store.h). Where the chain
-	 * moved while the store was let go, each height still gets the entry
-	 * the index names then. */
-	cs_main_cursor_init(&cursor, &g->store, from);
-	for (uint64_t h = from; h <= to && !g->out.closed; h++) {
-		if ((rc = cs_store_acquire(&g->store, err)) != 0 || (rc = cs_main_cursor_next(&cursor, &e, err)) != 0 ||
-		    (rc = print_found(g, &e, err)) != 0)
-			break;
-	}
-	cs_main_cursor_close(&cursor);
-	return rc == CS_EX_NOTFOUND ? 0 : rc;
-}
-
-static int print_proof_of(struct get *g, const uint8_t txid[32], struct cs_error *err);
-
-/* Keys on standard input: entries by hash or height, or with --proof
- * proofs of txids, one each. */
-static int
-print_keys(struct get *g, struct cs_error *err)
-{
-	struct cs_reader reader;
-	struct cs_key key;
-	int rc = 0;
-
-	if ((rc = cs_reader_open(&reader, NULL, CS_FORMAT_CBOR, NULL, err)) != 0)
-		return rc;
-	while (rc == 0 && !g->out.closed) {
-		enum cs_read st = cs_reader_next_key(&reader, &key, false, err);
-
-		if (st == CS_READ_WOULD_BLOCK) {
-			if ((rc = cs_out_drain(&g->out, &g->store, true, err)) != 0)
-				break;
-			st = cs_reader_next_key(&reader, &key, true, err);
-		}
-		if (st == CS_READ_END)
-			break;
-		if (st == CS_READ_ERROR) {
-			rc = err->code;
-			break;
-		}
-		if (g->proof && key.kind != CS_KEY_HASH) {
-			rc = cs_error_set(err, CS_EX_DATAERR, "item %llu at byte %llu: %s is not a txid",
-			    (unsigned long long)key.item, (unsigned long long)key.offset,
-			    key.kind == CS_KEY_HEIGHT ? "a height" : "a locator");
-			break;
-		}
-		switch (key.kind) {
-		case CS_KEY_HASH:
-			rc = g->proof ? print_proof_of(g, key.hash, err) : print_hash(g, key.hash, false, err);
-			break;
-		case CS_KEY_HEIGHT:
-			rc = print_height(g, (uint32_t)key.height, err);
-			break;
-		case CS_KEY_LOCATOR:
-			for (size_t i = 0; i < key.count && rc == 0; i++)
-				rc = print_hash(g, key.hashes[i], false, err);
-			break;
-		}
-	}
-	cs_reader_close(&reader);
-	return rc;
-}
-
-struct holders {
-	struct cs_tx_found *v;
-	size_t n, cap;
-};
-
-static int
-collect_holder(void *ctx, const uint8_t block[32], uint32_t index, struct cs_error *err)
-{
-	struct holders *h = ctx;
-
-	struct cs_tx_found *grown = cs_grow(h->v, &h->cap, h->n + 1, 4, sizeof(*grown));
-
-	if (grown == NULL)
-		return cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-	h->v = grown;
-	memset(&h->v[h->n], 0, sizeof(h->v[0]));
-	memcpy(h->v[h->n].block, block, 32);
-	h->v[h->n++].index = index;
-	return 0;
-}
-
-/* One holder of txid: its block's entry and the transaction in its body. */
-static int
-print_holder(struct get *g, const uint8_t txid[32], struct cs_tx_found *t, bool main_chain, struct cs_error *err)
-{
-	char *owned = NULL, *body = NULL, hex[CS_HASH_HEX];
-	struct cs_entry e;
-	struct cs_tx_ref ref;
-	size_t body_len;
-	int rc;
-
-	if ((rc = cs_store_get_entry(&g->store, t->block, &e, &owned, err)) != 0 || e.main != main_chain)
-		goto out;
-	if ((rc = cs_store_get_body(&g->store, t->block, &body, &body_len, err)) == 0)
-		rc = cs_block_find_tx((const uint8_t *)body, body_len, t->index, &ref, err);
-	if (rc == 0 && memcmp(ref.txid, txid, 32) != 0)
-		rc = CS_EX_NOTFOUND;
-	if (rc == CS_EX_NOTFOUND || rc == CS_EX_DATAERR) {
-		cs_hash_to_display(t->block, hex);
-		rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: transaction index names block %s", g->store.dir,
-		    hex);
-		goto out;
-	}
-	if (rc != 0)
-		goto out;
-	memcpy(t->txid, txid, 32);
-	t->tx = (const uint8_t *)body + ref.offset;
-	t->tx_len = ref.len;
-	t->height = e.height;
-	t->main = e.main;
-	t->block_time = cs_le32(e.header + 68);
-	rc = cs_write_tx(&g->out, g->how.format, &g->view, t, err);
-out:
-	cs_store_free(body);
-	cs_store_free(owned);
-	return rc;
-}
-
-/* Every block holding txid, main chain first. */
-static int
-print_tx(struct get *g, const uint8_t txid[32], struct cs_error *err)
-{
-	struct holders h = { 0 };
-	char hex[CS_HASH_HEX];
-	int rc;
-
-	if ((rc = cs_store_acquire(&g->store, err)) != 0)
-		return rc;
-	rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err);
-	for (int pass = 0; pass < 2 && rc == 0; pass++) {
-		for (size_t i = 0; i < h.n && rc == 0; i++)
-			rc = print_holder(g, txid, &h.v[i], pass == 0, err);
-	}
-	if (rc == 0 && h.n == 0) {
-		cs_hash_to_display(txid, hex);
-		cs_warn(&g->cli, "'%s': not found", hex);
-		g->status = CS_EX_NOTFOUND;
-	}
-	free(h.v);
-	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
-}
-
-/* A txid's holder for a proof: the main-chain block holding it, else the
- * first fork block. CS_EX_NOTFOUND when no stored body holds it. */
-static int
-find_holder(struct get *g, const uint8_t txid[32], uint8_t block[32], uint32_t *pos, struct cs_error *err)
-{
-	struct holders h = { 0 };
-	size_t chosen = 0; /* on no main chain: the first holder */
-	int rc;
-
-	rc = cs_store_each_tx(&g->store, txid, collect_holder, &h, err);
-	if (rc == 0 && h.n == 0)
-		rc = CS_EX_NOTFOUND;
-	for (size_t i = 0; rc == 0 && i < h.n; i++) {
-		struct cs_entry e;
-		char *owned;
-
-		if ((rc = cs_store_get_entry(&g->store, h.v[i].block, &e, &owned, err)) != 0)
-			break;
-		cs_store_free(owned);
-		if (e.main) {
-			chosen = i;
-			break;
-		}
-	}
-	if (rc == 0) {
-		memcpy(block, h.v[chosen].block, 32);
-		*pos = h.v[chosen].index;
-	}
-	free(h.v);
-	return rc;
-}
-
-/* Makes g->pb the tree of block (its body verified when it was stored). */
-static int
-load_proof_block(struct get *g, const uint8_t block[32], struct cs_error *err)
-{
-	struct proof_block *pb = &g->pb;
-	char *owned = NULL, *body = NULL, hex[CS_HASH_HEX];
-	uint8_t(*txids)[32] = NULL;
-	struct cs_entry e;
-	size_t body_len;
-	uint32_t ntx;
-	int rc;
-
-	if (pb->loaded && memcmp(pb->hash, block, 32) == 0)
-		return 0;
-	if (pb->loaded)
-		cs_merkle_tree_free(&pb->tree);
-	pb->loaded = false;
-	if ((rc = cs_store_read_entry(&g->store, block, &e, &owned, err)) != 0 ||
-	    (rc = cs_store_get_body(&g->store, block, &body, &body_len, err)) != 0) {
-		if (rc == CS_EX_NOTFOUND) {
-			cs_hash_to_display(block, hex);
-			rc = cs_error_set(err, CS_EX_IOERR, "store '%s' is corrupt: transaction index names block %s",
-			    g->store.dir, hex);
-		}
-		goto out;
-	}
-	if ((rc = cs_block_txids((const uint8_t *)body, body_len, &txids, &ntx, err)) != 0 ||
-	    (rc = cs_merkle_tree_build(&pb->tree, (const uint8_t(*)[32])txids, ntx, err)) != 0)
-		goto out;
-	memcpy(pb->hash, block, 32);
-	memcpy(pb->header, e.header, 80);
-	pb->height = e.height;
-	pb->loaded = true;
-out:
-	free(txids);
-	cs_store_free(body);
-	cs_store_free(owned);
-	return rc;
-}
-
-/* A txid asked for, where the store holds it. */
-struct wanted {
-	uint8_t txid[32];
-	uint8_t block[32];
-	uint32_t pos;
-	bool done;
-};
-
-/* Proofs of txids: in json and cbor one branch a txid, in hex and raw one
- * CMerkleBlock a block, for all the txids it holds. */
-static int
-print_proofs(struct get *g, struct wanted *w, size_t n, struct cs_error *err)
-{
-	uint8_t branch[CS_PROOF_DEPTH_MAX][32];
-	uint32_t *pos = NULL;
-	char hex[CS_HASH_HEX];
-	int rc = 0;
-
-	if ((rc = cs_store_acquire(&g->store, err)) != 0)
-		return rc;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = find_holder(g, w[i].txid, w[i].block, &w[i].pos, err);
-		if (rc == CS_EX_NOTFOUND) {
-			cs_hash_to_display(w[i].txid, hex);
-			cs_warn(&g->cli, "'%s': not found", hex);
-			g->status = CS_EX_NOTFOUND;
-			rc = 0;
-			w[i].done = true;
-		}
-	}
-	if (rc == 0 && (pos = malloc((n ? n : 1) * sizeof(*pos))) == NULL)
-		rc = cs_error_set(err, CS_EX_SOFTWARE, "out of memory");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		size_t npos = 0;
-
-		if (w[i].done || (rc = load_proof_block(g, w[i].block, err)) != 0)
-			continue;
-		if (g->how.format == CS_FORMAT_JSON || g->how.format == CS_FORMAT_CBOR) {
-			struct cs_branch_found b = { .height = g->pb.height, .pos = w[i].pos };
-
-			memcpy(b.txid, w[i].txid, 32);
-			memcpy(b.block, w[i].block, 32);
-			b.depth = cs_merkle_tree_branch(&g->pb.tree, w[i].pos, branch);
-			b.merkle = (const uint8_t(*)[32])branch;
-			cs_write_branch(&g->out, g->how.format, &b);
-			w[i].done = true;
-			continue;
-		}
-		for (size_t j = i; j < n; j++) {
-			if (!w[j].done && memcmp(w[j].block, w[i].block, 32) == 0) {
-				pos[npos++] = w[j].pos;
-				w[j].done = true;
-			}
-		}
-		{
-			uint8_t *proof;
-			size_t len;
-
-			if ((rc = cs_proof_merkleblock(&g->pb.tree, g->pb.header, pos, npos, &proof, &len, err)) == 0)
-				cs_write_merkleblock(&g->out, g->how.format, proof, len);
-			free(proof);
-		}
-	}
-	free(pos);
-	return rc != 0 ? rc : cs_out_drain(&g->out, &g->store, false, err);
-}
-
-/* One txid read by --proof -: a proof of its own. */
-static int
-print_proof_of(struct get *g, const uint8_t txid[32], struct cs_error *err)
-{
-	struct wanted w = { 0 };
-
-	memcpy(w.txid, txid, 32);
-	return print_proofs(g, &w, 1, err);
+	cs_warn(ctx, "%s", message);
 }
 
 static int
@@ -540,7 +113,7 @@ main(int argc, char *argv[])
 			tx = true;
 			break;
 		case OPT_PROOF:
-			g.proof = proof = true;
+			proof = true;
 			break;
 		case 'n':
 			if ((grown = cs_grow(heights, &heights_cap, nheights + 1, 8, sizeof(*heights))) == NULL)
@@ -597,8 +170,6 @@ main(int argc, char *argv[])
 	if ((rc = cs_store_open_as(&g.store, cs_store_path(g.cli.store), g.cli.prog, g.cli.wait, false, CS_OPEN_READ, &err)) != 0)
 		goto out;
 	g.how.opaque = g.store.meta.opaque;
-	cs_chain_view_init(&g.view, &g.store);
-	g.how.view = &g.view;
 	/* An opaque header has no fixed size: in hex it could not be told from
 	 * the body after it. */
 	if (g.how.opaque && g.how.format == CS_FORMAT_HEX && g.how.with_body && !g.cli.format_set)
@@ -611,54 +182,47 @@ main(int argc, char *argv[])
 		cs_store_close(&g.store);
 		cs_cli_usage_error(&g.cli, "'%s' is an opaque store: it holds no transactions to prove", g.store.dir);
 	}
+	cs_get_init(&g.get, &g.store, &g.out, &g.how);
+	g.get.proof = proof;
+	g.get.missing = on_missing;
+	g.get.ctx = &g.cli;
 	if (proof && !keys) {
-		struct wanted *w = calloc((size_t)argc, sizeof(*w));
+		uint8_t(*txids)[32] = calloc((size_t)argc, sizeof(*txids));
 
-		if (w == NULL) {
+		if (txids == NULL) {
 			rc = cs_error_set(&err, CS_EX_SOFTWARE, "out of memory");
 			goto out;
 		}
 		for (int i = 0; i < argc; i++)
-			cs_hash_from_display(argv[i], w[i].txid);
-		rc = print_proofs(&g, w, (size_t)argc, &err);
-		free(w);
+			cs_hash_from_display(argv[i], txids[i]);
+		rc = cs_get_proofs(&g.get, (const uint8_t(*)[32])txids, (size_t)argc, &err);
+		free(txids);
 	} else if (keys) {
 		/* A command reading keys takes the store once its input has arrived. */
 		cs_store_release(&g.store);
-		rc = print_keys(&g, &err);
-	} else if (tx) {
-		for (int i = 0; i < argc && rc == 0 && !g.out.closed; i++) {
-			uint8_t txid[32];
-
-			cs_hash_from_display(argv[i], txid);
-			rc = print_tx(&g, txid, &err);
-		}
+		rc = cs_get_keys(&g.get, &err);
 	} else if (argc > 0) {
 		for (int i = 0; i < argc && rc == 0 && !g.out.closed; i++) {
 			uint8_t hash[32];
 
 			cs_hash_from_display(argv[i], hash);
-			rc = print_hash(&g, hash, false, &err);
+			rc = tx ? cs_get_tx(&g.get, hash, &err) : cs_get_hash(&g.get, hash, &err);
 		}
 	} else if (nheights > 0) {
 		for (size_t i = 0; i < nheights && rc == 0 && !g.out.closed; i++)
-			rc = print_height(&g, heights[i], &err);
+			rc = cs_get_height(&g.get, heights[i], &err);
 	} else if (range) {
-		rc = print_range(&g, from, to, &err);
+		rc = cs_get_range(&g.get, from, to, &err);
 	} else {
-		uint32_t tip;
-
-		if ((rc = tip_height(&g, &tip, &err)) == 0)
-			rc = print_range(&g, tip >= last ? tip - last + 1 : 0, tip, &err);
+		rc = cs_get_last(&g.get, last, &err);
 	}
 out:
-	if (g.pb.loaded)
-		cs_merkle_tree_free(&g.pb.tree);
+	cs_get_free(&g.get);
 	cs_store_close(&g.store);
 	free(heights);
 	if (rc == 0)
 		rc = cs_out_finish(&g.out, &err);
 	else
 		cs_out_finish(&g.out, NULL);
-	return rc != 0 ? cs_fail(&g.cli, &err) : g.status;
+	return rc != 0 ? cs_fail(&g.cli, &err) : g.get.status;
 }
