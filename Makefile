@@ -77,8 +77,9 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
 REPLAY := $(patsubst tests/fuzz/fuzz_%.c,tests/fuzz/bin/replay_%,$(FUZZ_SRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
 # The bash completion of every command, made from the man pages (their
-# SYNOPSIS and option lists), so that it follows them; one file, installed
-# under each command's name for bash-completion to find.
+# SYNOPSIS and option lists), so that it follows them; one file, committed
+# as generated (completions/cs-NAME.bash link to it), installed under each
+# command's name for bash-completion to find.
 COMPLETION := completions/cs.bash
 
 all: $(BIN) $(UNIT) $(TOOLS) $(PRELOAD) $(REPLAY) $(COMPLETION)
@@ -198,6 +199,6 @@ uninstall:
 
 clean:
 	rm -rf bin tests/unit/bin tests/tools/bin tests/fuzz/bin tests/fuzz/obj $(LIB_OBJ) $(LIB) \
-		tests/tmp $(FLAGS_FILE) $(COMPLETION)
+		tests/tmp $(FLAGS_FILE)
 
 .PHONY: all completions deps bench-deps check demo bench lint install uninstall clean fuzz fuzz-deps fuzz-run stress

@@ -166,6 +166,17 @@ synopsis_options() {
 	run -0 sh "$REPO/tests/tools/gen-completions.sh" "$REPO"/man/cs-*.1
 	assert_equal "$output" "$(cat "$REPO/completions/cs.bash")"
 	run -0 make -s -C "$REPO" -q completions
+	# committed as generated: tracked, not ignored
+	run -0 git -C "$REPO" ls-files --error-unmatch completions/cs.bash
+}
+
+@test "each command ships its bash completion, completions/CMD.bash, the one generated file" {
+	local c
+	for c in "$REPO"/cmd/cs-*.c; do
+		c=$(basename "$c" .c)
+		[[ $(readlink "$REPO/completions/$c.bash") == cs.bash ]] || fail "completions/$c.bash is not cs.bash"
+		grep -q "complete -F _comp_cmd_cs .*\<$c\>" "$REPO/completions/$c.bash" || fail "$c is not registered"
+	done
 }
 
 @test "zsh completion offers, for each command, every option of its man SYNOPSIS" {

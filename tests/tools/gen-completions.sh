@@ -4,7 +4,8 @@
 # other edit.
 #
 # Usage: sh tests/tools/gen-completions.sh man/cs-*.1 > completions/cs.bash
-# (make builds completions/cs.bash so; make install installs it once under
+# (make builds completions/cs.bash so, committed with a link to it for each
+# command, completions/cs-NAME.bash; make install installs it once under
 # each command's name, where bash-completion looks for it.)
 #
 # From each page (mdoc(7)):
