@@ -103,7 +103,7 @@ bin/%: cmd/%.sh
 	@mkdir -p bin
 	sed 's/@VERSION@/$(VERSION)/' $< > $@ && chmod +x $@
 
-tests/unit/bin/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(wildcard libcommon/*.h)
+tests/unit/bin/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB) $(wildcard libcommon/*.h)
 	@mkdir -p tests/unit/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

@@ -2,7 +2,7 @@
  * fixture.h - the stores the C unit tests build from the shipped blocks:
  * fixture_blk_store() makes (when create is set) a mainnet store at dir
  * and imports blk files into it, one commit a file, as cs-put -f blk does;
- * 0 or an exit code, with err filled. Run from the repository's root, as
+ * 0 or an exit code, with err filled; and paths in a scratch directory. Run from the repository's root, as
  * make check runs the unit tests.
  */
 #ifndef CS_FIXTURE_H
@@ -16,6 +16,30 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* root/name, in one of four buffers used in turn, so that one call can
+ * take up to four such paths. */
+__attribute__((unused)) static const char *
+fixture_at(const char *root, const char *name)
+{
+	static char paths[4][4096];
+	static int next;
+	char *p = paths[next++ % 4];
+
+	snprintf(p, sizeof(paths[0]), "%s/%s", root, name);
+	return p;
+}
+
+/* Whether something is at path (a dangling link too). */
+static bool __attribute__((unused))
+fixture_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
 
 /* The btcd reorg blocks: 0..4, then 3A 4A 5A; the tip is 5A. */
 #define FIXTURE_REORG_DIR "tests/data/mainnet/btcd_reorg/"

@@ -40,20 +40,7 @@ static char root[64] = "/tmp/cs-test-backup.XXXXXX";
 static const char *
 at(const char *name)
 {
-	static char paths[4][CS_FS_PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, CS_FS_PATH_MAX, "%s/%s", root, name);
-	return p;
-}
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
+	return fixture_at(root, name);
 }
 
 static void
@@ -152,15 +139,15 @@ rotate_tests(void)
 	rc = cs_backup_rotate(at("rot"), 2, on_removed, &r, &err);
 	check(rc == 0 && r.n == 2, "rotate --keep 2 of 4: two removed (%u)", r.n);
 	check(strcmp(r.first, at("rot/20240101T000000.000000Z")) == 0, "rotate: the oldest goes first (%s)", r.first);
-	check(!exists(at("rot/20240101T000000.000000Z")) && !exists(at("rot/20240101T000000.000001Z")) &&
-	    exists(at("rot/20250101T000000.000000Z")) && exists(at("rot/20260101T000000.000000Z")),
+	check(!fixture_exists(at("rot/20240101T000000.000000Z")) && !fixture_exists(at("rot/20240101T000000.000001Z")) &&
+	    fixture_exists(at("rot/20250101T000000.000000Z")) && fixture_exists(at("rot/20260101T000000.000000Z")),
 	    "rotate: the newest two stay");
-	check(exists(at("rot/20000101T000000.000000Z")) && exists(at("rot/notes")),
+	check(fixture_exists(at("rot/20000101T000000.000000Z")) && fixture_exists(at("rot/notes")),
 	    "rotate: a file of a backup's name and other names stay");
 	r.n = 0;
 	check(cs_backup_rotate(at("rot"), 5, on_removed, &r, &err) == 0 && r.n == 0,
 	    "rotate: fewer than keep, nothing removed");
-	check(cs_backup_rotate(at("rot"), 1, NULL, NULL, &err) == 0 && !exists(at("rot/20250101T000000.000000Z")),
+	check(cs_backup_rotate(at("rot"), 1, NULL, NULL, &err) == 0 && !fixture_exists(at("rot/20250101T000000.000000Z")),
 	    "rotate: without a callback");
 	cs_fs_remove_tree(at("rot"), NULL);
 }
@@ -228,7 +215,7 @@ backup_tests(const char *store)
 	check(calls.paused == 1 && calls.backed_up == 1, "backup_to: paused once let go, reported once in place");
 	check(job.stats.files > 0 && job.stats.linked > 0 && job.stats.held_us >= 0,
 	    "backup_to: tables linked (%u of %u files)", job.stats.linked, job.stats.files);
-	check(exists(at("b/lock")) && !exists(at("b/db/LOCK")) && !exists(at("b/db/LOG")),
+	check(fixture_exists(at("b/lock")) && !fixture_exists(at("b/db/LOCK")) && !fixture_exists(at("b/db/LOG")),
 	    "backup_to: a lock file; LevelDB's own files left out");
 	check(strcmp(tip_of(at("b")), HASH_5A) == 0, "backup_to: the backup opens as a store, tip 5A");
 	check(no_leftovers(root), "backup_to: no temporary directory left");
@@ -240,7 +227,7 @@ backup_tests(const char *store)
 	check(rc == CS_EX_CANTCREAT, "backup_to a missing directory: 73");
 	job_init(&job, at("nostore"), &calls);
 	rc = cs_backup_to(&job, at("b2"), &err);
-	check(rc == CS_EX_NOINPUT && !exists(at("b2")), "backup_to of a missing store: 66, nothing made");
+	check(rc == CS_EX_NOINPUT && !fixture_exists(at("b2")), "backup_to of a missing store: 66, nothing made");
 
 	job_init(&job, store, &calls);
 	rc = cs_backup_into(&job, at("into"), 1, &err);
@@ -276,7 +263,7 @@ restore_tests(const char *store)
 	    "restore over a store without force: 73 (%s)", err.message);
 	rc = cs_backup_restore(&job, at("b"), true, &err);
 	check(rc == 0 && job.replaced && calls.paused == 1, "restore --force: the store's database replaced");
-	check(strcmp(tip_of(at("r")), HASH_5A) == 0 && exists(at("r/lock")), "restore --force: it opens, its lock kept");
+	check(strcmp(tip_of(at("r")), HASH_5A) == 0 && fixture_exists(at("r/lock")), "restore --force: it opens, its lock kept");
 	check(no_leftovers(at("r")) && no_leftovers(root), "restore: no temporary directory left");
 	/* an empty directory: exchanged */
 	mkdir(at("empty"), 0777);
@@ -289,7 +276,7 @@ restore_tests(const char *store)
 	touch(at("full/data"));
 	job_init(&job, at("full"), &calls);
 	rc = cs_backup_restore(&job, at("b"), true, &err);
-	check(rc == CS_EX_CANTCREAT && exists(at("full/data")) && !exists(at("full/db")),
+	check(rc == CS_EX_CANTCREAT && fixture_exists(at("full/data")) && !fixture_exists(at("full/db")),
 	    "restore into a directory that is not a store: 73, untouched (%s)", err.message);
 	job_init(&job, at("b"), &calls);
 	rc = cs_backup_restore(&job, at("b"), true, &err);
@@ -302,7 +289,7 @@ restore_tests(const char *store)
 	rc = cs_backup_to(&job, at("s/inner"), &err);
 	job_init(&job, store, &calls);
 	rc = rc == 0 ? cs_backup_restore(&job, at("s/inner"), true, &err) : rc;
-	check(rc == CS_EX_USAGE && exists(at("s/inner/db")), "restore from a backup inside the store: 64 (%s)",
+	check(rc == CS_EX_USAGE && fixture_exists(at("s/inner/db")), "restore from a backup inside the store: 64 (%s)",
 	    err.message);
 	cs_fs_remove_tree(at("s/inner"), NULL);
 	cs_fs_remove_tree(at("full"), NULL);
@@ -381,7 +368,7 @@ leveldb_tests(const char *store)
 	check(cs_leveldb_live_read(db, &live) == 0, "live_read: the store's MANIFEST replays");
 	for (size_t i = 0; i < live.n; i++) {
 		snprintf(name, sizeof(name), "%s/%06llu.ldb", db, (unsigned long long)live.v[i].number);
-		linked += exists(name);
+		linked += fixture_exists(name);
 	}
 	check(live.n > 0 && linked == live.n, "live_read: each live table (%zu) has its file", live.n);
 	check(!cs_leveldb_live_has(&live, "999999.ldb"), "live_has: a table the MANIFEST does not list is not live");

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "tap.h"
 
 static char root[64] = "/tmp/cs-test-fs.XXXXXX";
@@ -24,12 +25,7 @@ static char root[64] = "/tmp/cs-test-fs.XXXXXX";
 static const char *
 at(const char *name)
 {
-	static char paths[4][CS_FS_PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, CS_FS_PATH_MAX, "%s/%s", root, name);
-	return p;
+	return fixture_at(root, name);
 }
 
 static void
@@ -54,14 +50,6 @@ holds(const char *path, const char *text)
 	if (fd >= 0)
 		close(fd);
 	return n >= 0 && strcmp(buf, text) == 0;
-}
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
 }
 
 static void
@@ -106,10 +94,10 @@ rename_tests(void)
 	check(rc == CS_EX_CANTCREAT && existed, "rename_noreplace: an existing empty directory is not replaced (73)");
 	check(strstr(err.message, "it exists") != NULL, "rename_noreplace: the message says it exists: %s",
 	    err.message);
-	check(exists(at("from/f")) && !exists(at("to/f")), "rename_noreplace: both stay as they were");
+	check(fixture_exists(at("from/f")) && !fixture_exists(at("to/f")), "rename_noreplace: both stay as they were");
 	rmdir(at("to"));
 	rc = cs_fs_rename_noreplace(at("from"), at("to"), &existed, &err);
-	check(rc == 0 && !existed && holds(at("to/f"), "new") && !exists(at("from")),
+	check(rc == 0 && !existed && holds(at("to/f"), "new") && !fixture_exists(at("from")),
 	    "rename_noreplace: to a free name it renames");
 	rc = cs_fs_rename_noreplace(at("missing"), at("other"), &existed, &err);
 	check(rc == CS_EX_CANTCREAT && !existed, "rename_noreplace: a missing source is 73, not 'it exists'");
@@ -168,12 +156,12 @@ temp_tests(void)
 	mkdir(hidden, 0777);
 	mkdir(mine, 0777);
 	cs_fs_remove_stale(root, "pre-");
-	check(!exists(stale), "remove_stale: a directory of a process that is gone is removed");
-	check(exists(tmp) && exists(live), "remove_stale: this process's and a live process's stay");
-	check(exists(at("pre-stale-file")), "remove_stale: a name not of the pattern stays");
-	check(exists(hidden), "remove_stale: another prefix is left alone");
+	check(!fixture_exists(stale), "remove_stale: a directory of a process that is gone is removed");
+	check(fixture_exists(tmp) && fixture_exists(live), "remove_stale: this process's and a live process's stay");
+	check(fixture_exists(at("pre-stale-file")), "remove_stale: a name not of the pattern stays");
+	check(fixture_exists(hidden), "remove_stale: another prefix is left alone");
 	cs_fs_remove_stale(root, ".*.cs-backup-");
-	check(!exists(hidden) && exists(mine), "remove_stale '.*REST': a hidden .NAME.REST of a gone process goes, "
+	check(!fixture_exists(hidden) && fixture_exists(mine), "remove_stale '.*REST': a hidden .NAME.REST of a gone process goes, "
 	    "this process's stays");
 	cs_fs_remove_tree(tmp, NULL);
 	cs_fs_remove_tree(live, NULL);
@@ -202,7 +190,7 @@ copy_tests(void)
 	check(rc == CS_EX_CANTCREAT && strstr(err.message, "File exists") != NULL,
 	    "copy_file: never replaces (73): %s", err.message);
 	rc = cs_fs_copy_file(at("nosuch"), at("dst2"), NULL, false, &err);
-	check(rc == CS_EX_IOERR && !exists(at("dst2")), "copy_file: a missing source is 74, nothing created");
+	check(rc == CS_EX_IOERR && !fixture_exists(at("dst2")), "copy_file: a missing source is 74, nothing created");
 	unlink(at("src"));
 	unlink(at("dst"));
 }
@@ -226,7 +214,7 @@ tree_tests(void)
 	check(cs_fs_sync_dir(at("t"), &err) == 0 && cs_fs_sync_file(at("t/lock"), &err) == 0,
 	    "sync_dir and sync_file");
 	check(cs_fs_sync_file(at("t/db/link"), &err) == CS_EX_IOERR, "sync_file: a symbolic link is not followed");
-	check(cs_fs_remove_tree(at("t"), &err) == 0 && !exists(at("t")), "remove_tree: all of it goes");
+	check(cs_fs_remove_tree(at("t"), &err) == 0 && !fixture_exists(at("t")), "remove_tree: all of it goes");
 	check(holds(at("outside"), "kept"), "remove_tree: what a symbolic link in it names stays");
 	check(cs_fs_remove_tree(at("t"), &err) == 0, "remove_tree: a missing path is no error");
 	unlink(at("outside"));
